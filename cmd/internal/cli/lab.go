@@ -1,0 +1,243 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+
+	"github.com/ckalab/ckalab/lab"
+	"github.com/spf13/cobra"
+)
+
+const defaultProvider = "sim"
+
+func (a *app) labCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "lab",
+		Short: "Create, inspect and remove the practice cluster",
+		Long: `A lab is a practice cluster with nodes ckalab-control-plane, ckalab-worker and ckalab-worker2.
+
+Providers:
+  sim   the real etcd, kube-apiserver, kube-controller-manager and kube-scheduler (v1.37.2)
+        on loopback, with nodes simulated by kwok. No Docker. API-level practice:
+        RBAC, admission, scheduling, controllers. Build it once with 'make sim'.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	cmd.AddCommand(a.labUpCommand(), a.labDownCommand(), a.labStatusCommand(), a.labKubeconfigCommand())
+	return cmd
+}
+
+// provider picks the provider by flag, else $CKALAB_PROVIDER, else the default.
+func (a *app) provider(cmd *cobra.Command, flag string) (lab.Provider, error) {
+	name := flag
+	if !cmd.Flags().Changed("provider") {
+		if env := a.env.Getenv("CKALAB_PROVIDER"); env != "" {
+			name = env
+		}
+	}
+	ps, err := a.providers()
+	if err != nil {
+		return nil, err
+	}
+	p, ok := ps[name]
+	if !ok {
+		if name == "kind" {
+			return nil, usageError("the kind provider is not available in this build yet; use --provider sim")
+		}
+		return nil, usageError("unknown provider %q (known: sim)", name)
+	}
+	return p, nil
+}
+
+func providerFlag(cmd *cobra.Command, target *string) {
+	cmd.Flags().StringVar(target, "provider", defaultProvider, "lab provider: sim (also $CKALAB_PROVIDER)")
+	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions([]string{"sim"}, cobra.ShellCompDirectiveNoFileComp))
+}
+
+func (a *app) labUpCommand() *cobra.Command {
+	var providerName string
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Start a lab and point kubectl at it",
+		Long: `Start a lab. Its context (ckalab-sim for the sim) is added to your kubeconfig
+($KUBECONFIG or ~/.kube/config, or --kubeconfig) and made current, as kind does.
+On a running lab it says so and changes nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.provider(cmd, providerName)
+			if err != nil {
+				return err
+			}
+			return a.labUp(cmd.Context(), p)
+		},
+	}
+	providerFlag(cmd, &providerName)
+	return cmd
+}
+
+func (a *app) labUp(ctx context.Context, p lab.Provider) error {
+	io := a.env.IO
+	c := io.Colors()
+	fmt.Fprintf(io.ErrOut, "Creating the %s lab ...\n", p.Name())
+	res, err := p.Up(ctx, &progress{io: io, now: a.env.Now})
+	if err != nil {
+		return err
+	}
+	if res.AlreadyRunning {
+		fmt.Fprintf(io.ErrOut, "The %s lab is already running (context %s); nothing changed.\n", p.Name(), res.ContextName)
+		return nil
+	}
+	prev, err := lab.UserKubeconfig{Path: a.kubeconfig}.Merge(res.ContextName, res.Kubeconfig)
+	if err != nil {
+		return fmt.Errorf("the lab runs, but adding it to your kubeconfig failed: %w\nUse it directly: export KUBECONFIG=%s", err, res.KubeconfigPath)
+	}
+	fmt.Fprintf(io.ErrOut, "\n%s The %s lab is ready. kubectl now uses context %s.\n", c.SuccessIcon(), p.Name(), c.Bold(res.ContextName))
+	if prev != "" && prev != res.ContextName {
+		fmt.Fprintf(io.ErrOut, "  Switch back with: kubectl config use-context %s\n", prev)
+	}
+	fmt.Fprintf(io.ErrOut, "  Its own kubeconfig: %s\n  Next: ckalab list, then ckalab start <scenario>\n", res.KubeconfigPath)
+	return nil
+}
+
+func (a *app) labDownCommand() *cobra.Command {
+	var providerName string
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Stop the lab and remove all its processes and files",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.provider(cmd, providerName)
+			if err != nil {
+				return err
+			}
+			st, err := p.Status(cmd.Context())
+			if err == nil && !st.Exists {
+				fmt.Fprintf(a.env.IO.ErrOut, "No %s lab is running; nothing to do.\n", p.Name())
+				return nil
+			}
+			if err := p.Down(cmd.Context(), &progress{io: a.env.IO, now: a.env.Now}); err != nil {
+				return err
+			}
+			if st.ContextName != "" {
+				if err := (lab.UserKubeconfig{Path: a.kubeconfig}).Remove(st.ContextName); err != nil {
+					return err
+				}
+				if err := a.forgetContext(st.ContextName); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(a.env.IO.ErrOut, "%s The %s lab is gone.\n", a.env.IO.Colors().SuccessIcon(), p.Name())
+			return nil
+		},
+	}
+	providerFlag(cmd, &providerName)
+	return cmd
+}
+
+func (a *app) labStatusCommand() *cobra.Command {
+	var providerName, output string
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show the lab's components; exit 4 when it is not running or not healthy",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
+			}
+			p, err := a.provider(cmd, providerName)
+			if err != nil {
+				return err
+			}
+			st, err := p.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				if err := writeJSON(a.env.IO.Out, st); err != nil {
+					return err
+				}
+			} else if err := a.printStatus(st); err != nil {
+				return err
+			}
+			if !st.Exists || !st.Healthy {
+				return silentExit(ExitNoLab)
+			}
+			return nil
+		},
+	}
+	providerFlag(cmd, &providerName)
+	outputFlag(cmd, &output, "table", "json")
+	return cmd
+}
+
+func (a *app) printStatus(st lab.Status) error {
+	io := a.env.IO
+	c := io.Colors()
+	if !st.Exists {
+		fmt.Fprintf(io.ErrOut, "No %s lab. Start one with: ckalab lab up --provider %s\n", st.Provider, st.Provider)
+		return nil
+	}
+	rows := make([][]string, 0, len(st.Components))
+	for _, cs := range st.Components {
+		state := c.Green("running")
+		if !cs.Running {
+			state = c.Red("dead")
+		}
+		rows = append(rows, []string{cs.Name, state, strconv.Itoa(cs.PID), cs.Version})
+	}
+	if err := table(io.Out, []string{"component", "state", "pid", "version"}, rows); err != nil {
+		return err
+	}
+	for _, cs := range st.Components {
+		if cs.LogTail != "" {
+			fmt.Fprintf(io.Out, "\n%s died; the end of its log:\n%s\n", c.Bold(cs.Name), indent(cs.LogTail, "  "))
+		}
+	}
+	if st.Healthy {
+		fmt.Fprintf(io.ErrOut, "\n%s healthy; context %s, kubeconfig %s\n", c.SuccessIcon(), st.ContextName, st.KubeconfigPath)
+	} else {
+		fmt.Fprintf(io.ErrOut, "\n%s not healthy: recreate it with `ckalab lab down && ckalab lab up --provider %s`\n", c.FailureIcon(), st.Provider)
+	}
+	return nil
+}
+
+func (a *app) labKubeconfigCommand() *cobra.Command {
+	var providerName string
+	cmd := &cobra.Command{
+		Use:   "kubeconfig",
+		Short: "Print the path of the lab's own kubeconfig (export KUBECONFIG=$(ckalab lab kubeconfig))",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := a.provider(cmd, providerName)
+			if err != nil {
+				return err
+			}
+			st, err := p.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if !st.Exists {
+				return &exitError{code: ExitNoLab, msg: "no " + p.Name() + " lab is running"}
+			}
+			if _, err := os.Stat(st.KubeconfigPath); err != nil {
+				return err
+			}
+			fmt.Fprintln(a.env.IO.Out, st.KubeconfigPath)
+			return nil
+		},
+	}
+	providerFlag(cmd, &providerName)
+	return cmd
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

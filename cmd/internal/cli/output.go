@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+)
+
+// outputFlag adds -o/--output with the given formats; the first is the default.
+func outputFlag(cmd *cobra.Command, target *string, formats ...string) {
+	cmd.Flags().StringVarP(target, "output", "o", formats[0], "output format: "+joinOr(formats))
+	_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+}
+
+func checkOutput(value string, formats ...string) error {
+	for _, f := range formats {
+		if value == f {
+			return nil
+		}
+	}
+	return usageError("--output %q: want %s", value, joinOr(formats))
+}
+
+func joinOr(items []string) string {
+	s := ""
+	for i, it := range items {
+		switch {
+		case i == 0:
+		case i == len(items)-1:
+			s += " or "
+		default:
+			s += ", "
+		}
+		s += it
+	}
+	return s
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// table prints rows with a header, borderless, as kubectl does.
+func table(w io.Writer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Settings: tw.Settings{Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.Off},
+				Lines: tw.Lines{ShowHeaderLine: tw.Off}},
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.On),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	return t.Render()
+}

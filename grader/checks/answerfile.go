@@ -1,0 +1,172 @@
+package checks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/grader/match"
+	"github.com/ckalab/ckalab/internal/expr"
+	"github.com/ckalab/ckalab/internal/yamlx"
+	"gopkg.in/yaml.v3"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// answerFileSpec: a file the user writes into the answer folder. Formats:
+// yaml and json (decoded), kubeconfig (read as kubectl reads it, with
+// client-go's clientcmd, then seen as {currentContext, contexts, clusters,
+// users}) and text. expect is a partial match, expr CEL over `file`,
+// matches a regular expression over the raw text.
+type answerFileSpec struct {
+	Path    string         `yaml:"path"`
+	Format  string         `yaml:"format"`
+	Expect  map[string]any `yaml:"expect"`
+	Ordered []string       `yaml:"ordered"`
+	Expr    []string       `yaml:"expr"`
+	Matches string         `yaml:"matches"`
+}
+
+type answerFileCheck struct {
+	spec     answerFileSpec
+	programs []*expr.Program
+	re       *regexp.Regexp
+}
+
+func newAnswerFile(body *yaml.Node, p string) (grader.Check, yamlx.Problems) {
+	c := &answerFileCheck{}
+	ps := yamlx.Decode(body, p, &c.spec)
+	if c.spec.Path == "" || path.IsAbs(c.spec.Path) || !fs.ValidPath(c.spec.Path) {
+		ps.Add(body, yamlx.Join(p, "path"), "want a relative path inside the answer folder, got %q", c.spec.Path)
+	}
+	switch c.spec.Format {
+	case "yaml", "json", "kubeconfig":
+	case "text":
+		if len(c.spec.Expect) > 0 {
+			ps.Add(body, yamlx.Join(p, "expect"), "a text file has no fields; use matches or expr")
+		}
+	default:
+		ps.Add(body, yamlx.Join(p, "format"), "got %q, want yaml, json, kubeconfig or text", c.spec.Format)
+	}
+	for i, src := range c.spec.Expr {
+		prg, err := expr.Compile(src, "file")
+		if err != nil {
+			ps.Add(body, yamlx.Index(yamlx.Join(p, "expr"), i), "%v", err)
+			continue
+		}
+		c.programs = append(c.programs, prg)
+	}
+	if c.spec.Matches != "" {
+		re, err := regexp.Compile(c.spec.Matches)
+		if err != nil {
+			ps.Add(body, yamlx.Join(p, "matches"), "%v", err)
+		}
+		c.re = re
+	}
+	return c, ps
+}
+
+// load reads and decodes the file.
+func (c *answerFileCheck) load(dir string) (raw []byte, value any, err error) {
+	full := filepath.Join(dir, filepath.FromSlash(c.spec.Path))
+	raw, err = os.ReadFile(full)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil, fmt.Errorf("%s does not exist", full)
+		}
+		return nil, nil, err
+	}
+	switch c.spec.Format {
+	case "text":
+		return raw, string(raw), nil
+	case "json":
+		err = json.Unmarshal(raw, &value)
+	case "yaml":
+		err = yaml.Unmarshal(raw, &value)
+	case "kubeconfig":
+		value, err = kubeconfigView(raw)
+	}
+	if err != nil {
+		return raw, nil, fmt.Errorf("%s is not valid %s: %w", full, c.spec.Format, err)
+	}
+	return raw, value, nil
+}
+
+// kubeconfigView loads a kubeconfig as kubectl would and flattens it into
+// names a check can match: contexts.NAME.{cluster,user,namespace},
+// clusters.NAME.server, users.NAME.
+func kubeconfigView(raw []byte) (map[string]any, error) {
+	cfg, err := clientcmd.Load(raw)
+	if err != nil {
+		return nil, err
+	}
+	contexts := map[string]any{}
+	for name, c := range cfg.Contexts {
+		ctx := map[string]any{"cluster": c.Cluster, "user": c.AuthInfo}
+		if c.Namespace != "" {
+			ctx["namespace"] = c.Namespace
+		}
+		contexts[name] = ctx
+	}
+	clusters := map[string]any{}
+	for name, c := range cfg.Clusters {
+		clusters[name] = map[string]any{"server": c.Server}
+	}
+	users := map[string]any{}
+	for name, u := range cfg.AuthInfos {
+		users[name] = map[string]any{"username": u.Username, "hasToken": u.Token != "",
+			"hasClientCertificate": len(u.ClientCertificateData) > 0 || u.ClientCertificate != ""}
+	}
+	return map[string]any{"currentContext": cfg.CurrentContext, "contexts": contexts, "clusters": clusters, "users": users}, nil
+}
+
+// Observe reads the file and judges it.
+func (c *answerFileCheck) Observe(_ context.Context, env *grader.Env) grader.Observation {
+	var want []string
+	if len(c.spec.Expect) > 0 {
+		want = append(want, "matching "+match.Render(c.spec.Expect))
+	}
+	for _, e := range c.spec.Expr {
+		want = append(want, "where "+e)
+	}
+	if c.re != nil {
+		want = append(want, "matching /"+c.spec.Matches+"/")
+	}
+	obs := grader.Observation{Expected: strings.TrimSpace(c.spec.Format + " file " + c.spec.Path + " " + strings.Join(want, ", "))}
+	raw, value, err := c.load(env.AnswerDir)
+	if err != nil {
+		obs.Actual = err.Error()
+		obs.Problems = []string{err.Error()}
+		return obs
+	}
+	obs.Problems = match.Subset(c.spec.Expect, value, match.Options{Ordered: c.spec.Ordered})
+	if len(c.spec.Expect) == 0 {
+		obs.Problems = nil
+	}
+	for _, p := range c.programs {
+		ok, err := p.Eval(map[string]any{"file": value})
+		switch {
+		case err != nil:
+			obs.Problems = append(obs.Problems, fmt.Sprintf("`%s`: %v", p.Source, err))
+		case !ok:
+			obs.Problems = append(obs.Problems, fmt.Sprintf("`%s` is false", p.Source))
+		}
+	}
+	if c.re != nil && !c.re.Match(raw) {
+		obs.Problems = append(obs.Problems, fmt.Sprintf("text does not match /%s/", c.spec.Matches))
+	}
+	obs.Passed = len(obs.Problems) == 0
+	if obs.Passed {
+		obs.Actual = c.spec.Path + " matches"
+	} else {
+		obs.Actual = c.spec.Path + " differs"
+	}
+	return obs
+}

@@ -1,0 +1,68 @@
+package lab
+
+import (
+	"context"
+
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// Provider creates, inspects and removes one kind of lab.
+type Provider interface {
+	Name() string
+	// Up creates the lab, or reports that it already runs and changes nothing.
+	Up(ctx context.Context, progress Progress) (UpResult, error)
+	// Down removes every process and file of the lab; a missing lab is not an error.
+	Down(ctx context.Context, progress Progress) error
+	Status(ctx context.Context) (Status, error)
+}
+
+// UpResult is what Up made.
+type UpResult struct {
+	AlreadyRunning bool
+	// Kubeconfig reaches the lab as its administrator; its current context
+	// is ContextName.
+	Kubeconfig     *clientcmdapi.Config
+	KubeconfigPath string
+	ContextName    string
+}
+
+// Status describes a lab as its provider sees it.
+type Status struct {
+	Provider       string            `json:"provider"`
+	Exists         bool              `json:"exists"`
+	Healthy        bool              `json:"healthy"`
+	KubeconfigPath string            `json:"kubeconfig,omitempty"`
+	ContextName    string            `json:"context,omitempty"`
+	Components     []ComponentStatus `json:"components,omitempty"`
+}
+
+// ComponentStatus is one process or node of a lab.
+type ComponentStatus struct {
+	Name    string `json:"name"`
+	Running bool   `json:"running"`
+	PID     int    `json:"pid,omitempty"`
+	Version string `json:"version,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+	// LogTail holds the last lines of the log of a component that died.
+	LogTail string `json:"logTail,omitempty"`
+}
+
+// Progress reports long steps (the CLI draws them; libraries never print).
+type Progress interface {
+	Start(step string)
+	End(ok bool)
+}
+
+// NoProgress discards progress reports.
+type NoProgress struct{}
+
+func (NoProgress) Start(string) {}
+func (NoProgress) End(bool)     {}
+
+// Step runs fn as one reported step.
+func Step(p Progress, name string, fn func() error) error {
+	p.Start(name)
+	err := fn()
+	p.End(err == nil)
+	return err
+}

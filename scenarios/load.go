@@ -1,0 +1,343 @@
+package scenarios
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/template"
+
+	"github.com/ckalab/ckalab/content"
+	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/internal/yamlx"
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/actions"
+	"gopkg.in/yaml.v3"
+)
+
+// TemplateData is what a scenario's text can refer to: {{ .Nodes.Worker }},
+// {{ .AnswerDir }}, {{ .Vars.name }}.
+type TemplateData struct {
+	Nodes     lab.NodeNames
+	AnswerDir string
+	Vars      map[string]string
+}
+
+// DefaultTemplateData renders a scenario without a lab (validate, show).
+func DefaultTemplateData() TemplateData {
+	return TemplateData{Nodes: lab.DefaultNodeNames(), AnswerDir: "<answer folder>"}
+}
+
+// LoadError lists every problem of one file.
+type LoadError struct {
+	Path     string
+	Problems yamlx.Problems
+}
+
+func (e *LoadError) Error() string {
+	lines := make([]string, 0, len(e.Problems))
+	for _, p := range e.Problems.Sorted() {
+		lines = append(lines, e.Path+":"+p.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Loader parses scenario files.
+type Loader struct {
+	Kinds grader.Kinds
+}
+
+// Parse renders, decodes and validates one scenario file. dir is its folder
+// (for file references). A *LoadError lists every problem.
+func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Scenario, error) {
+	// First pass: learn the declared vars (templates render empty).
+	first := td
+	first.Vars = map[string]string{}
+	f, _, ps := l.decode(data, first, true)
+	if len(ps) > 0 {
+		return nil, &LoadError{Path: path, Problems: ps}
+	}
+	// Second pass: the attempt's values, or each var's first choice.
+	vars := map[string]string{}
+	for name, choices := range f.Vars {
+		if v, ok := td.Vars[name]; ok {
+			vars[name] = v
+		} else if len(choices) > 0 {
+			vars[name] = choices[0]
+		}
+	}
+	td.Vars = vars
+	f, root, ps := l.decode(data, td, false)
+	if len(ps) > 0 {
+		return nil, &LoadError{Path: path, Problems: ps}
+	}
+	s := &Scenario{File: *f, Path: path, Dir: dir}
+	ps = l.validate(s, root)
+	if len(ps) > 0 {
+		return nil, &LoadError{Path: path, Problems: ps}
+	}
+	return s, nil
+}
+
+// templateLine finds the line in text/template's "template: x:12:3: ..." errors.
+var templateLine = regexp.MustCompile(`^template: [^:]*:(\d+)(?::\d+)?: (.*)$`)
+
+func (l Loader) decode(data []byte, td TemplateData, lenient bool) (*File, *yaml.Node, yamlx.Problems) {
+	var ps yamlx.Problems
+	missing := "missingkey=error"
+	if lenient {
+		missing = "missingkey=zero"
+	}
+	tmpl, err := template.New("scenario").Option(missing).Parse(string(data))
+	if err != nil {
+		return nil, nil, append(ps, templateProblem(err))
+	}
+	var buf bytes.Buffer
+	if err := tmpl.Execute(&buf, td); err != nil {
+		return nil, nil, append(ps, templateProblem(err))
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(buf.Bytes(), &root); err != nil {
+		return nil, nil, append(ps, yamlSyntaxProblem(err))
+	}
+	if root.Kind == 0 {
+		ps.Add(nil, "", "the file is empty")
+		return nil, nil, ps
+	}
+	var f File
+	ps = yamlx.Decode(&root, "", &f)
+	return &f, &root, ps
+}
+
+func templateProblem(err error) yamlx.Problem {
+	msg := err.Error()
+	if m := templateLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return yamlx.Problem{Line: line, Msg: "template: " + m[2]}
+	}
+	return yamlx.Problem{Msg: msg}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+func yamlSyntaxProblem(err error) yamlx.Problem {
+	msg := err.Error()
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return yamlx.Problem{Line: line, Msg: "YAML syntax: " + m[2]}
+	}
+	return yamlx.Problem{Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+var idPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+
+// node finds the value node at a simple dotted path ("solution.steps"),
+// falling back to the closest parent so a problem always has a line.
+func node(root *yaml.Node, path ...string) *yaml.Node {
+	n := root
+	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
+		n = n.Content[0]
+	}
+	for _, key := range path {
+		if n == nil || n.Kind != yaml.MappingNode {
+			return n
+		}
+		found := false
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == key {
+				n, found = n.Content[i+1], true
+				break
+			}
+		}
+		if !found {
+			return n
+		}
+	}
+	return n
+}
+
+func item(list *yaml.Node, i int) *yaml.Node {
+	if list != nil && list.Kind == yaml.SequenceNode && i < len(list.Content) {
+		return list.Content[i]
+	}
+	return list
+}
+
+func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
+	var ps yamlx.Problems
+	f := &s.File
+	at := func(p ...string) *yaml.Node { return node(root, p...) }
+	if f.APIVersion != APIVersion {
+		ps.Add(at("apiVersion"), "apiVersion", "got %q, want %q", f.APIVersion, APIVersion)
+	}
+	if f.Kind != Kind {
+		ps.Add(at("kind"), "kind", "got %q, want %q", f.Kind, Kind)
+	}
+	if !idPattern.MatchString(f.ID) {
+		ps.Add(at("id"), "id", "got %q, want lower-case letters, digits and dashes", f.ID)
+	}
+	if f.Title == "" {
+		ps.Add(at("title"), "title", "required")
+	}
+	if _, ok := domainWeights[f.Domain]; !ok {
+		ps.Add(at("domain"), "domain", "got %q, want one of %s", f.Domain, strings.Join(sortedKeys(domainWeights), ", "))
+	} else if comps := competencies[f.Domain]; !slices.Contains(comps, f.Competency) {
+		ps.Add(at("competency"), "competency", "got %q, want a line of the %s curriculum: %s", f.Competency, f.Domain, strings.Join(comps, " | "))
+	}
+	if !slices.Contains(difficulties, f.Difficulty) {
+		ps.Add(at("difficulty"), "difficulty", "got %q, want one of %s", f.Difficulty, strings.Join(difficulties, ", "))
+	}
+	if f.Minutes < 1 || f.Minutes > 60 {
+		ps.Add(at("minutes"), "minutes", "got %d, want 1 to 60", f.Minutes)
+	}
+	if len(f.Needs) == 0 {
+		ps.Add(at("needs"), "needs", "required: list what the lab must offer (api, kubelet, network, node)")
+	}
+	for i, n := range f.Needs {
+		if _, err := lab.ParseCapability(n); err != nil {
+			ps.Add(item(at("needs"), i), yamlx.Index("needs", i), "%v", err)
+		}
+	}
+	if f.Lesson != "" {
+		if _, err := content.Get(f.Lesson); err != nil {
+			ps.Add(at("lesson"), "lesson", "%v", err)
+		}
+	}
+	for i, ns := range f.Namespaces {
+		if !idPattern.MatchString(ns) {
+			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%q is not a valid namespace name", ns)
+		}
+	}
+	for name, choices := range f.Vars {
+		if len(choices) == 0 {
+			ps.Add(at("vars", name), yamlx.Join("vars", name), "list at least one value")
+		}
+	}
+	if strings.TrimSpace(f.Task) == "" {
+		ps.Add(at("task"), "task", "required")
+	}
+	steps := func(list []actions.Spec, field ...string) {
+		for i, st := range list {
+			p := yamlx.Index(strings.Join(field, "."), i)
+			ps = append(ps, st.Validate(p, item(at(field...), i), s.Dir)...)
+		}
+	}
+	steps(f.Setup, "setup")
+	steps(f.Cleanup, "cleanup")
+	ps = append(ps, l.checks(s, root)...)
+	if strings.TrimSpace(f.Solution.Explain) == "" {
+		ps.Add(at("solution"), "solution.explain", "required: say why the answer is right")
+	}
+	if len(f.Solution.Steps) == 0 {
+		ps.Add(at("solution"), "solution.steps", "required: the runnable reference solution")
+	}
+	steps(f.Solution.Steps, "solution", "steps")
+	for _, group := range []struct {
+		field string
+		list  []Variant
+	}{{"alternatives", f.Alternatives}, {"wrong", f.Wrong}} {
+		for i, v := range group.list {
+			p := yamlx.Index(group.field, i)
+			vn := item(at(group.field), i)
+			if v.Name == "" {
+				ps.Add(vn, yamlx.Join(p, "name"), "required")
+			}
+			if len(v.Steps) == 0 {
+				ps.Add(vn, yamlx.Join(p, "steps"), "required")
+			}
+			for j, st := range v.Steps {
+				ps = append(ps, st.Validate(yamlx.Index(yamlx.Join(p, "steps"), j), item(node(vn, "steps"), j), s.Dir)...)
+			}
+		}
+	}
+	return ps
+}
+
+func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
+	var ps yamlx.Problems
+	list := node(root, "checks")
+	if len(s.File.Checks) == 0 {
+		ps.Add(list, "checks", "required: at least one check")
+	}
+	seen := map[string]bool{}
+	for i, c := range s.File.Checks {
+		p := yamlx.Index("checks", i)
+		cn := c.node
+		if cn == nil {
+			cn = item(list, i)
+		}
+		switch {
+		case c.ID == "":
+			ps.Add(cn, yamlx.Join(p, "id"), "required")
+		case !idPattern.MatchString(c.ID):
+			ps.Add(cn, yamlx.Join(p, "id"), "got %q, want lower-case letters, digits and dashes", c.ID)
+		case seen[c.ID]:
+			ps.Add(cn, yamlx.Join(p, "id"), "duplicate id %q", c.ID)
+		}
+		seen[c.ID] = true
+		if c.Title == "" {
+			ps.Add(cn, yamlx.Join(p, "title"), "required: one line saying what is checked")
+		}
+		if c.Points < 1 {
+			ps.Add(cn, yamlx.Join(p, "points"), "got %d, want 1 or more", c.Points)
+		}
+		var kind *grader.Kind
+		var body *yaml.Node
+		for _, e := range c.kinds {
+			k, ok := l.Kinds[e.key.Value]
+			if !ok {
+				ps.Add(e.key, yamlx.Join(p, e.key.Value), "unknown field (check kinds: %s)", strings.Join(l.Kinds.Names(), ", "))
+				continue
+			}
+			if kind != nil {
+				ps.Add(e.key, yamlx.Join(p, e.key.Value), "a check has one kind; %s is already given", kind.Name)
+				continue
+			}
+			kind, body = &k, e.value
+		}
+		if kind == nil {
+			if len(c.kinds) == 0 {
+				ps.Add(cn, p, "no check kind: want one of %s", strings.Join(l.Kinds.Names(), ", "))
+			}
+			continue
+		}
+		check, kps := kind.New(body, yamlx.Join(p, kind.Name))
+		ps = append(ps, kps...)
+		timeout := c.Timeout.Duration
+		if timeout == 0 {
+			timeout = s.File.Timeout.Duration
+		}
+		if timeout == 0 {
+			timeout = kind.DefaultTimeout
+		}
+		s.Checks = append(s.Checks, grader.Spec{ID: c.ID, Title: c.Title, Why: strings.TrimSpace(c.Why),
+			Points: c.Points, Timeout: timeout, Kind: kind.Name, Check: check})
+	}
+	return ps
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func lineMsg(n *yaml.Node, format string, args ...any) string {
+	return fmt.Sprintf("line %d: ", n.Line) + fmt.Sprintf(format, args...)
+}
+
+func nodeKindWord(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return strconv.Quote(n.Value)
+	}
+	return "something else"
+}
