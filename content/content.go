@@ -29,8 +29,10 @@ import (
 	"path"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/ckalab/ckalab/internal/yamlx"
+	"gopkg.in/yaml.v3"
 )
 
 //go:embed lessons/*.md
@@ -168,51 +170,41 @@ func parse(file string, data []byte) (Lesson, error) {
 	if err != nil {
 		return fail("%w", err)
 	}
-	fm, err := parseFrontMatter(head)
-	if err != nil {
+	var node yaml.Node
+	if err := yaml.Unmarshal([]byte(head), &node); err != nil {
 		return fail("front matter: %w", err)
 	}
-	if len(fm) == 0 {
-		return fail("front matter is empty")
+	var fm frontMatter
+	if ps := yamlx.Decode(&node, "", &fm); len(ps) > 0 {
+		msgs := make([]string, len(ps))
+		for i, p := range ps.Sorted() {
+			msgs[i] = p.String()
+		}
+		return fail("front matter: %s", strings.Join(msgs, "; "))
 	}
 
 	slug := strings.TrimSuffix(path.Base(file), lessonExt)
-	l := Lesson{Slug: slug, Body: body}
+	l := Lesson{Slug: slug, Title: strings.TrimSpace(fm.Title), Summary: strings.TrimSpace(fm.Summary),
+		Domain: strings.TrimSpace(fm.Domain), Body: body}
 	var missing []string
-	for _, f := range []struct {
-		key string
-		dst *string
-	}{
-		{"title", &l.Title},
-		{"summary", &l.Summary},
-		{"domain", &l.Domain},
-	} {
-		v, ok := fm[f.key]
-		switch {
-		case ok && v.isList:
-			return fail("front matter: %s must be a string, not a list", f.key)
-		case !ok || strings.TrimSpace(v.scalar) == "":
-			missing = append(missing, f.key)
-		default:
-			*f.dst = strings.TrimSpace(v.scalar)
+	for key, v := range map[string]string{"title": l.Title, "summary": l.Summary, "domain": l.Domain} {
+		if v == "" {
+			missing = append(missing, key)
 		}
 	}
-	sc, ok := fm["scenarios"]
-	if !ok {
+	if fm.Scenarios == nil {
 		missing = append(missing, "scenarios")
 	}
 	if len(missing) > 0 {
+		sort.Strings(missing)
 		return fail("front matter: missing %s", strings.Join(missing, ", "))
-	}
-	if !sc.isList {
-		return fail("front matter: scenarios must be a list such as [a, b] or []")
 	}
 	if !slices.Contains(Domains(), l.Domain) {
 		return fail("front matter: domain %q is not one of %s", l.Domain, strings.Join(Domains(), ", "))
 	}
 
 	l.Scenarios = []string{}
-	for _, id := range sc.list {
+	for _, id := range *fm.Scenarios {
 		id = strings.TrimSpace(id)
 		if id == "" {
 			return fail("front matter: empty scenario id")
@@ -228,165 +220,12 @@ func parse(file string, data []byte) (Lesson, error) {
 	return l, nil
 }
 
-// fmValue is one front matter value: a string or a list of strings.
-type fmValue struct {
-	scalar string
-	list   []string
-	isList bool
-}
-
-// knownKeys are the only keys a lesson's front matter may use.
-func knownKeys() []string { return []string{"title", "summary", "domain", "scenarios"} }
-
-// parseFrontMatter reads the small, strict subset of YAML that lessons use:
-// top-level "key: value" lines whose value is a plain, 'single' or "double"
-// quoted string, a flow list ([a, b]) or a block list ("key:" followed by
-// "- item" lines). Comments and blank lines are allowed. Anything else
-// (nesting, anchors, multi-line strings), unknown keys and duplicate keys
-// are errors. Errors give the line number inside the front matter.
-func parseFrontMatter(head string) (map[string]fmValue, error) {
-	out := map[string]fmValue{}
-	lines := strings.Split(head, "\n")
-	for i := 0; i < len(lines); i++ {
-		line := strings.TrimRight(lines[i], " \t")
-		trimmed := strings.TrimLeft(line, " \t")
-		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
-			continue
-		}
-		lineErr := func(format string, args ...any) error {
-			return fmt.Errorf("line %d: %s", i+1, fmt.Sprintf(format, args...))
-		}
-		if trimmed != line {
-			return nil, lineErr("unexpected indentation")
-		}
-		key, rest, ok := strings.Cut(line, ":")
-		if !ok || !isKey(key) || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
-			return nil, lineErr("want \"key: value\", got %q", line)
-		}
-		raw := strings.TrimSpace(stripComment(rest))
-		if !slices.Contains(knownKeys(), key) {
-			return nil, lineErr("unknown key %q (known: %s)", key, strings.Join(knownKeys(), ", "))
-		}
-		if _, dup := out[key]; dup {
-			return nil, lineErr("key %q repeated", key)
-		}
-		var v fmValue
-		switch {
-		case raw == "":
-			// A block list may follow; otherwise the value is empty.
-			for i+1 < len(lines) {
-				next := strings.TrimSpace(stripComment(lines[i+1]))
-				if next == "" {
-					i++
-					continue
-				}
-				if next != "-" && !strings.HasPrefix(next, "- ") {
-					break
-				}
-				item, err := scalar(strings.TrimSpace(strings.TrimPrefix(next, "-")))
-				if err != nil {
-					return nil, fmt.Errorf("line %d: %w", i+2, err)
-				}
-				v.isList = true
-				v.list = append(v.list, item)
-				i++
-			}
-		case strings.HasPrefix(raw, "["):
-			list, err := flowList(raw)
-			if err != nil {
-				return nil, lineErr("%v", err)
-			}
-			v = fmValue{list: list, isList: true}
-		default:
-			str, err := scalar(raw)
-			if err != nil {
-				return nil, lineErr("%v", err)
-			}
-			v.scalar = str
-		}
-		out[key] = v
-	}
-	return out, nil
-}
-
-// isKey reports whether k looks like a front matter key: a letter, then
-// letters, digits, '_' or '-'.
-func isKey(k string) bool {
-	for i, r := range k {
-		letter := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_'
-		if !letter && (i == 0 || !(r >= '0' && r <= '9' || r == '-')) {
-			return false
-		}
-	}
-	return k != ""
-}
-
-// stripComment drops a trailing " # comment" that is outside quotes.
-func stripComment(s string) string {
-	quote := rune(0)
-	for i, r := range s {
-		switch {
-		case quote != 0:
-			if r == quote {
-				quote = 0
-			}
-		case r == '"' || r == '\'':
-			quote = r
-		case r == '#' && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t'):
-			return s[:i]
-		}
-	}
-	return s
-}
-
-// flowList parses "[a, 'b', \"c\"]" into its items.
-func flowList(raw string) ([]string, error) {
-	if !strings.HasSuffix(raw, "]") {
-		return nil, fmt.Errorf("list %q is not closed by ]", raw)
-	}
-	inner := strings.TrimSpace(raw[1 : len(raw)-1])
-	if inner == "" {
-		return []string{}, nil
-	}
-	var items []string
-	for _, part := range strings.Split(inner, ",") {
-		item, err := scalar(strings.TrimSpace(part))
-		if err != nil {
-			return nil, err
-		}
-		items = append(items, item)
-	}
-	return items, nil
-}
-
-// scalar decodes a plain or quoted string. Plain strings may not start with
-// a YAML indicator or contain ": ", so that what YAML would read differently
-// is refused instead of misread.
-func scalar(raw string) (string, error) {
-	switch {
-	case raw == "":
-		return "", nil
-	case strings.HasPrefix(raw, `"`):
-		s, err := strconv.Unquote(raw)
-		if err != nil {
-			return "", fmt.Errorf("bad double-quoted string %s", raw)
-		}
-		return s, nil
-	case strings.HasPrefix(raw, "'"):
-		if len(raw) < 2 || !strings.HasSuffix(raw, "'") {
-			return "", fmt.Errorf("bad single-quoted string %s", raw)
-		}
-		inner := raw[1 : len(raw)-1]
-		if strings.Contains(strings.ReplaceAll(inner, "''", ""), "'") {
-			return "", fmt.Errorf("bad single-quoted string %s", raw)
-		}
-		return strings.ReplaceAll(inner, "''", "'"), nil
-	case strings.ContainsAny(raw[:1], "[]{}&*!|>%@`,?:#"), raw == "-", strings.HasPrefix(raw, "- "):
-		return "", fmt.Errorf("value %q needs quotes", raw)
-	case strings.Contains(raw, ": "):
-		return "", fmt.Errorf("value %q contains \": \"; quote it", raw)
-	}
-	return raw, nil
+// frontMatter is a lesson's header; unknown keys are errors.
+type frontMatter struct {
+	Title     string    `yaml:"title"`
+	Summary   string    `yaml:"summary"`
+	Domain    string    `yaml:"domain"`
+	Scenarios *[]string `yaml:"scenarios"`
 }
 
 // splitFrontMatter splits "---\n<yaml>\n---\n<body>" into its two parts.
@@ -432,31 +271,9 @@ func closeMatches(query string, slugs []string) []string {
 		switch {
 		case len(q) >= 3 && (strings.Contains(s, q) || strings.Contains(q, s)):
 			out = append(out, s)
-		case levenshtein(q, s) <= max(2, len(s)/4):
+		case yamlx.Distance(q, s) <= max(2, len(s)/4):
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-// levenshtein is the classic edit distance between a and b (bytes; slugs
-// are ASCII).
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -284,7 +284,7 @@ func TestParseErrors(t *testing.T) {
 	}{
 		{"no front matter", "# Title\n", "missing front matter"},
 		{"not closed", "---\ntitle: x\n", "not closed"},
-		{"empty front matter", "---\n---\n" + body, "empty"},
+		{"empty front matter", "---\n---\n" + body, "missing domain, scenarios, summary, title"},
 		{"unknown key", "---\ntitle: T\nsummary: S.\ndomain: storage\nscenarios: []\nlevel: easy\n---\n" + body, "level"},
 		{"duplicate key", "---\ntitle: T\ntitle: U\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "title"},
 		{"missing title", "---\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "missing title"},
@@ -295,13 +295,12 @@ func TestParseErrors(t *testing.T) {
 		{"empty scenario id", "---\ntitle: T\nsummary: S.\ndomain: storage\nscenarios: [\"\"]\n---\n" + body, "empty scenario"},
 		{"repeated scenario", "---\ntitle: T\nsummary: S.\ndomain: storage\nscenarios: [a, a]\n---\n" + body, "listed twice"},
 		{"empty body", "---\ntitle: T\nsummary: S.\ndomain: storage\nscenarios: []\n---\n\n", "body is empty"},
-		{"indented key", "---\ntitle: T\n  summary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "indentation"},
-		{"not a key line", "---\ntitle: T\nsummary S.\ndomain: storage\nscenarios: []\n---\n" + body, "key: value"},
-		{"colon in plain value", "---\ntitle: T: U\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "quote it"},
-		{"indicator in plain value", "---\ntitle: &anchor T\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "needs quotes"},
-		{"list as title", "---\ntitle: [a]\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "not a list"},
-		{"unclosed flow list", "---\ntitle: T\nsummary: S.\ndomain: storage\nscenarios: [a, b\n---\n" + body, "not closed"},
-		{"bad quotes", "---\ntitle: \"T\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "double-quoted"},
+		{"indented key", "---\ntitle: T\n  summary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "line 2"},
+		{"not a key line", "---\ntitle: T\nsummary S.\ndomain: storage\nscenarios: []\n---\n" + body, "line 2"},
+		{"colon in plain value", "---\ntitle: T: U\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "mapping values are not allowed"},
+				{"list as title", "---\ntitle: [a]\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "got a list, want a string"},
+		{"unclosed flow list", "---\ntitle: T\nsummary: S.\ndomain: storage\nscenarios: [a, b\n---\n" + body, "did not find expected"},
+		{"bad quotes", "---\ntitle: \"T\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "unexpected end of stream"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parse(file, []byte(tc.data))

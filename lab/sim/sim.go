@@ -13,7 +13,9 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -430,18 +432,36 @@ func (p *Provider) Status(ctx context.Context) (lab.Status, error) {
 	if err != nil {
 		return lab.Status{Provider: providerName, Exists: true}, err
 	}
-	return p.statusOf(s), nil
+	st := p.statusOf(s)
+	for i := range st.Components {
+		st.Components[i].Version = binaryVersion(ctx, filepath.Join(p.BinDir, st.Components[i].Name))
+	}
+	return st, nil
+}
+
+// versionPattern finds "v1.37.2", "3.7.0" or "v0.8.0" in --version output.
+var versionPattern = regexp.MustCompile(`v?\d+\.\d+\.\d+`)
+
+// binaryVersion asks a program for its version, so that status reports what
+// really runs rather than what ckalab was built to expect.
+func binaryVersion(ctx context.Context, binary string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary, "--version").Output()
+	if err != nil {
+		return "unknown"
+	}
+	v := versionPattern.FindString(string(out))
+	if v != "" && v[0] != 'v' {
+		v = "v" + v
+	}
+	return v
 }
 
 func (p *Provider) statusOf(s *state) lab.Status {
 	st := lab.Status{Provider: providerName, Exists: true, Healthy: true, KubeconfigPath: s.Kubeconfig, ContextName: ContextName}
 	for _, proc := range s.Processes {
 		cs := lab.ComponentStatus{Name: proc.Name, PID: proc.PID, Running: proc.alive()}
-		if proc.Name == "kwok" {
-			cs.Version = KwokVersion
-		} else if proc.Name != "etcd" {
-			cs.Version = KubernetesVersion
-		}
 		if !cs.Running {
 			st.Healthy = false
 			cs.LogTail = proc.logTail(20)

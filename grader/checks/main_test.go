@@ -1,0 +1,204 @@
+package checks_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/grader/checks"
+	"github.com/ckalab/ckalab/internal/simtest"
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/actions"
+	"gopkg.in/yaml.v3"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var sl *simtest.Lab
+
+func TestMain(m *testing.M) { os.Exit(simtest.Main(m, &sl)) }
+
+const (
+	controlPlane = "ckalab-control-plane"
+	worker       = "ckalab-worker"
+	worker2      = "ckalab-worker2"
+)
+
+// build decodes a check body from YAML, as the scenario loader does, and
+// fails the test on any validation problem.
+func build(t *testing.T, kind, src string) grader.Check {
+	t.Helper()
+	chk, ps := buildProblems(t, kind, src)
+	if len(ps) > 0 {
+		t.Fatalf("%s check %q: unexpected problems %v", kind, src, ps)
+	}
+	return chk
+}
+
+func buildProblems(t *testing.T, kind, src string) (grader.Check, []string) {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatalf("yaml: %v", err)
+	}
+	k, ok := checks.All()[kind]
+	if !ok {
+		t.Fatalf("no check kind %q", kind)
+	}
+	chk, ps := k.New(doc.Content[0], kind)
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.String())
+	}
+	return chk, out
+}
+
+var nsCounter atomic.Int64
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// newNS creates a namespace unique to the test, waits for its default
+// ServiceAccount (pods are refused without it) and deletes it afterwards.
+func newNS(t *testing.T, c *lab.Cluster) string {
+	t.Helper()
+	base := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(base) > 40 {
+		base = strings.Trim(base[:40], "-")
+	}
+	name := fmt.Sprintf("%s-%d-%d", base, nsCounter.Add(1), time.Now().UnixNano()%100000)
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if _, err := c.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		err := c.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("delete namespace %s: %v", name, err)
+		}
+	})
+	waitFor(t, 30*time.Second, "default ServiceAccount in "+name, func() (bool, string) {
+		_, err := c.Kube.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return name
+}
+
+// create creates every object of a YAML manifest; namespaced objects
+// without a namespace go to ns.
+func create(t *testing.T, c *lab.Cluster, ns, manifest string) {
+	t.Helper()
+	objs, err := actions.DecodeManifests([]byte(manifest))
+	if err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	for _, o := range objs {
+		ri, namespaced, err := actions.Client(c, o.GetAPIVersion(), o.GetKind(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if namespaced {
+			if o.GetNamespace() == "" {
+				o.SetNamespace(ns)
+			}
+			ri, _, _ = actions.Client(c, o.GetAPIVersion(), o.GetKind(), o.GetNamespace())
+		}
+		if _, err := ri.Create(context.Background(), o, metav1.CreateOptions{}); err != nil {
+			t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)
+		}
+	}
+}
+
+// waitFor polls cond until it holds; on timeout the test fails with the
+// last reason.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: still not true after %s: %s", what, timeout, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// observeUntil observes the check until its verdict is want or the
+// timeout passes, and returns the last observation. Controllers (and the
+// RBAC authorizer's cache) need a moment after objects are created.
+func observeUntil(t *testing.T, chk grader.Check, env *grader.Env, want bool, timeout time.Duration) grader.Observation {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		obs := chk.Observe(context.Background(), env)
+		if obs.Passed == want || time.Now().After(deadline) {
+			return obs
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func mustPass(t *testing.T, chk grader.Check, env *grader.Env, timeout time.Duration) grader.Observation {
+	t.Helper()
+	obs := observeUntil(t, chk, env, true, timeout)
+	if !obs.Passed {
+		t.Fatalf("check did not pass within %s: actual %q, problems %q", timeout, obs.Actual, obs.Problems)
+	}
+	if len(obs.Problems) != 0 {
+		t.Errorf("passed with problems %q", obs.Problems)
+	}
+	return obs
+}
+
+func mustFailNow(t *testing.T, chk grader.Check, env *grader.Env) grader.Observation {
+	t.Helper()
+	obs := chk.Observe(context.Background(), env)
+	if obs.Passed {
+		t.Fatalf("check passed, want a failure: actual %q", obs.Actual)
+	}
+	if len(obs.Problems) == 0 {
+		t.Errorf("failed without problems: actual %q", obs.Actual)
+	}
+	return obs
+}
+
+// hasProblem reports whether one problem contains every fragment.
+func hasProblem(problems []string, fragments ...string) bool {
+	for _, p := range problems {
+		all := true
+		for _, f := range fragments {
+			if !strings.Contains(p, f) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}
+
+func wantProblem(t *testing.T, obs grader.Observation, fragments ...string) {
+	t.Helper()
+	if !hasProblem(obs.Problems, fragments...) {
+		t.Errorf("no problem containing %q; problems: %q (actual %q)", fragments, obs.Problems, obs.Actual)
+	}
+}
+
+func envFor(t *testing.T, c *lab.Cluster) *grader.Env {
+	return &grader.Env{Cluster: c, AnswerDir: t.TempDir()}
+}

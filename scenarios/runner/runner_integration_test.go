@@ -1,0 +1,198 @@
+package runner_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/grader/checks"
+	"github.com/ckalab/ckalab/internal/simtest"
+	"github.com/ckalab/ckalab/scenarios"
+	"github.com/ckalab/ckalab/scenarios/runner"
+)
+
+var sl *simtest.Lab
+
+func TestMain(m *testing.M) { os.Exit(simtest.Main(m, &sl)) }
+
+func newRunner(tb testing.TB, l *simtest.Lab) (*runner.Runner, *scenarios.Catalog) {
+	tb.Helper()
+	cat, err := scenarios.NewCatalog(scenarios.Loader{Kinds: checks.All()}, scenarios.Source{Name: "builtin", FS: scenarios.Builtin()})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &runner.Runner{Cluster: l.Cluster, AnswerRoot: tb.TempDir(), Grading: grader.Options{}}, cat
+}
+
+// TestBuiltinScenariosProve runs `scenario test` on every built-in
+// scenario: no free points after setup, the reference solution and every
+// alternative earn full marks, every wrong answer does not, grading twice
+// agrees and changes nothing, and cleanup succeeds.
+func TestBuiltinScenariosProve(t *testing.T) {
+	l := simtest.Need(t, sl)
+	r, cat := newRunner(t, l)
+	for _, id := range cat.IDs() {
+		t.Run(id, func(t *testing.T) {
+			s, err := cat.Load(id, r.TemplateData(id, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep := r.Test(context.Background(), s, runner.TestOptions{})
+			want := 2 + 1 + 1 + len(s.Alternatives) + len(s.Wrong) + 1 // setup, no free points, reference, twice, variants, cleanup
+			if len(rep.Stages) != want {
+				t.Errorf("%d stages, want %d", len(rep.Stages), want)
+			}
+			for _, st := range rep.Stages {
+				if !st.OK {
+					t.Errorf("stage %q failed: %s", st.Name, st.Detail)
+				}
+			}
+			if !rep.OK {
+				t.Errorf("scenario test of %s failed", id)
+			}
+		})
+	}
+}
+
+// TestStartRecordsChangesAndReset checks that start reports what setup
+// changed, that reset removes what the learner created, and that the answer
+// folder is recreated.
+func TestStartRecordsChangesAndReset(t *testing.T) {
+	l := simtest.Need(t, sl)
+	r, cat := newRunner(t, l)
+	ctx := context.Background()
+	s, err := cat.Load("rbac-deployer", r.TemplateData("rbac-deployer", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed, err := r.Start(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changed) != 1 || !strings.Contains(changed[0], "Namespace team-a") {
+		t.Errorf("start changed %v, want the team-a namespace applied", changed)
+	}
+	if _, err := r.Apply(ctx, s, s.Solution.Steps); err != nil {
+		t.Fatal(err)
+	}
+	if g := r.Grade(ctx, s, grader.Options{}); !g.Passed {
+		t.Fatalf("solution: %d/%d", g.Earned, g.Total)
+	}
+	changed, err = r.Start(ctx, s) // reset
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(changed, ";"), "deleted Namespace team-a") {
+		t.Errorf("reset changed %v, want the namespace deleted first", changed)
+	}
+	if g := r.Grade(ctx, s, grader.Options{NoWait: true}); g.Earned != 0 {
+		t.Errorf("after reset %d points, want 0", g.Earned)
+	}
+	if _, err := os.Stat(r.AnswerDir(s.ID)); err != nil {
+		t.Errorf("answer folder: %v", err)
+	}
+	if _, err := r.Cleanup(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFailedSetupSaysWhatChanged: a setup whose second step fails reports
+// the first step's change.
+func TestFailedSetupSaysWhatChanged(t *testing.T) {
+	l := simtest.Need(t, sl)
+	r, _ := newRunner(t, l)
+	const file = `apiVersion: ckalab.dev/v1alpha1
+kind: Scenario
+id: broken-setup
+title: Broken setup
+domain: storage
+competency: Manage persistent volumes and persistent volume claims
+difficulty: easy
+minutes: 1
+needs: [api]
+namespaces: [broken-setup]
+task: nothing
+setup:
+- apply:
+    manifest: |
+      apiVersion: v1
+      kind: Namespace
+      metadata: {name: broken-setup}
+- patch:
+    apiVersion: v1
+    kind: ConfigMap
+    namespace: broken-setup
+    name: does-not-exist
+    patch: {data: {a: b}}
+checks:
+- id: x
+  title: x
+  points: 1
+  absent: {apiVersion: v1, kind: ConfigMap, namespace: broken-setup, name: x}
+solution:
+  explain: none
+  steps:
+  - delete: {apiVersion: v1, kind: ConfigMap, namespace: broken-setup, name: x}
+`
+	s, err := scenarios.Loader{Kinds: checks.All()}.Parse("broken.yaml", []byte(file), nil, r.TemplateData("broken-setup", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Start(context.Background(), s)
+	if err == nil {
+		t.Fatal("setup succeeded, want the patch to fail")
+	}
+	for _, want := range []string{"step 2 (patch)", "already changed: applied Namespace broken-setup"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	if _, err := r.Cleanup(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkGradeSevenSolved measures grading the seven built-in scenarios
+// with their reference solutions applied (target: 0.3 s for all seven).
+// Some scenarios cannot share a lab (drain-worker cordons the node that
+// taint-toleration pins its pod to), so each is set up and solved in turn,
+// outside the timer, and graded b.N times; the metric is the sum of the
+// per-scenario means.
+func BenchmarkGradeSevenSolved(b *testing.B) {
+	l := simtest.Need(b, sl)
+	r, cat := newRunner(b, l)
+	ctx := context.Background()
+	var total time.Duration
+	b.StopTimer()
+	for _, id := range cat.IDs() {
+		s, err := cat.Load(id, r.TemplateData(id, nil))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Start(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := r.Apply(ctx, s, s.Solution.Steps); err != nil {
+			b.Fatal(err)
+		}
+		if g := r.Grade(ctx, s, grader.Options{}); !g.Passed { // settle
+			b.Fatalf("%s: %d/%d before timing", s.ID, g.Earned, g.Total)
+		}
+		b.StartTimer()
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			if g := r.Grade(ctx, s, grader.Options{}); !g.Passed {
+				b.Fatalf("%s lost marks while benchmarking", s.ID)
+			}
+		}
+		total += time.Since(start) / time.Duration(b.N)
+		b.StopTimer()
+		if _, err := r.Cleanup(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(total.Microseconds())/1000, "ms/7-scenarios")
+}
