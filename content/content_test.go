@@ -298,7 +298,7 @@ func TestParseErrors(t *testing.T) {
 		{"indented key", "---\ntitle: T\n  summary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "line 2"},
 		{"not a key line", "---\ntitle: T\nsummary S.\ndomain: storage\nscenarios: []\n---\n" + body, "line 2"},
 		{"colon in plain value", "---\ntitle: T: U\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "mapping values are not allowed"},
-				{"list as title", "---\ntitle: [a]\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "got a list, want a string"},
+		{"list as title", "---\ntitle: [a]\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "got a list, want a string"},
 		{"unclosed flow list", "---\ntitle: T\nsummary: S.\ndomain: storage\nscenarios: [a, b\n---\n" + body, "did not find expected"},
 		{"bad quotes", "---\ntitle: \"T\nsummary: S.\ndomain: storage\nscenarios: []\n---\n" + body, "unexpected end of stream"},
 	} {
