@@ -46,12 +46,12 @@ const (
 
 // Lesson is a short lesson shown by `ckalab learn`.
 type Lesson struct {
-	Slug      string   // file name without .md
-	Title     string   // short human title
-	Summary   string   // one sentence on what the lesson teaches
-	Domain    string   // one of Domains()
-	Scenarios []string // ids of linked practice scenarios; never nil
-	Body      string   // markdown after the front matter
+	Slug      string   `json:"slug"`      // file name without .md
+	Title     string   `json:"title"`     // short human title
+	Summary   string   `json:"summary"`   // one sentence on what the lesson teaches
+	Domain    string   `json:"domain"`    // one of Domains()
+	Scenarios []string `json:"scenarios"` // ids of linked practice scenarios; never nil
+	Body      string   `json:"body"`      // markdown after the front matter
 }
 
 // Domains returns the CKA curriculum domains a lesson can belong to, in

@@ -95,7 +95,9 @@ func (t Target) RESTConfig() (*rest.Config, string, error) {
 	cfg, err := cc.ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
-			return nil, "", fmt.Errorf("no kubeconfig found: start a lab with `ckalab lab up` or point KUBECONFIG at one: %w", err)
+			// client-go's own message suggests KUBERNETES_MASTER, which
+			// ckalab does not read.
+			return nil, "", errors.New("no kubeconfig found: start a lab with `ckalab lab up`, or point KUBECONFIG or --kubeconfig at one")
 		}
 		return nil, "", fmt.Errorf("kubeconfig context %q: %w", name, err)
 	}

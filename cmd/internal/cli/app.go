@@ -121,7 +121,7 @@ Exit codes:
   0  success (grade: full marks)
   1  error
   2  bad command line
-  3  grade: not full marks; scenario test or validate: a failure
+  3  grade: not full marks; scenario test: a failure
   4  no lab running, or the selected context is not a ckalab lab`
 
 func (a *app) rootCommand() *cobra.Command {

@@ -32,10 +32,10 @@ Providers:
 
 // provider picks the provider by flag, else $CKALAB_PROVIDER, else the default.
 func (a *app) provider(cmd *cobra.Command, flag string) (lab.Provider, error) {
-	name := flag
+	name, from := flag, "--provider"
 	if !cmd.Flags().Changed("provider") {
 		if env := a.env.Getenv("CKALAB_PROVIDER"); env != "" {
-			name = env
+			name, from = env, "$CKALAB_PROVIDER"
 		}
 	}
 	ps, err := a.providers()
@@ -45,9 +45,9 @@ func (a *app) provider(cmd *cobra.Command, flag string) (lab.Provider, error) {
 	p, ok := ps[name]
 	if !ok {
 		if name == "kind" {
-			return nil, usageError("the kind provider is not available in this build yet; use --provider sim")
+			return nil, usageError("%s kind: the kind provider is not available in this build yet; use the sim provider", from)
 		}
-		return nil, usageError("unknown provider %q (known: sim)", name)
+		return nil, usageError("%s %q: unknown provider (known: sim)", from, name)
 	}
 	return p, nil
 }
@@ -81,7 +81,9 @@ On a running lab it says so and changes nothing.`,
 func (a *app) labUp(ctx context.Context, p lab.Provider) error {
 	io := a.env.IO
 	c := io.Colors()
-	fmt.Fprintf(io.ErrOut, "Creating the %s lab ...\n", p.Name())
+	if st, err := p.Status(ctx); err == nil && !st.Exists {
+		fmt.Fprintf(io.ErrOut, "Creating the %s lab ...\n", p.Name())
+	}
 	res, err := p.Up(ctx, &progress{io: io, now: a.env.Now})
 	if err != nil {
 		return err

@@ -131,6 +131,9 @@ func (a *app) listCommand() *cobra.Command {
 			if c, err := lab.Connect(cmd.Context(), a.target()); err == nil {
 				info = &c.Info
 			}
+			if _, ok := scenarios.DomainWeights()[domain]; domain != "" && !ok {
+				return usageError("--domain %q: want one of %s", domain, strings.Join(sortedNames(scenarios.DomainWeights()), ", "))
+			}
 			var entries []listEntry
 			for _, s := range all {
 				if domain != "" && s.Domain != domain {
@@ -520,7 +523,12 @@ func (a *app) learnCommand() *cobra.Command {
 				if output == "json" {
 					return writeJSON(io.Out, l)
 				}
-				fmt.Fprintf(io.Out, "%s\n\n%s\n", io.Colors().Bold("# "+l.Title), strings.TrimSpace(l.Body))
+				// Lesson bodies open with their own "# Title" heading; print it once.
+				body := strings.TrimSpace(l.Body)
+				if first, rest, _ := strings.Cut(body, "\n"); strings.HasPrefix(first, "# ") {
+					body = strings.TrimSpace(rest)
+				}
+				fmt.Fprintf(io.Out, "%s\n\n%s\n", io.Colors().Bold("# "+l.Title), body)
 				if len(l.Scenarios) > 0 {
 					fmt.Fprintf(io.Out, "\nPractise: ckalab start %s\n", strings.Join(l.Scenarios, " | ckalab start "))
 				}

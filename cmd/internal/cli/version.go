@@ -9,11 +9,11 @@ import (
 )
 
 type versionInfo struct {
-	Version    string `json:"version"`
-	Go         string `json:"go"`
-	Platform   string `json:"platform"`
-	SimK8s     string `json:"simKubernetes"`
-	SimKwok    string `json:"simKwok"`
+	Version     string `json:"version"`
+	Go          string `json:"go"`
+	Platform    string `json:"platform"`
+	SimK8s      string `json:"simKubernetes"`
+	SimKwok     string `json:"simKwok"`
 	ScenarioAPI string `json:"scenarioAPI"`
 }
 
