@@ -342,6 +342,9 @@ func (d *Drain) run(ctx context.Context, env Env) ([]string, error) {
 			case err == nil:
 				changed = append(changed, "evicted pod "+p.Namespace+"/"+p.Name)
 			case apierrors.IsNotFound(err):
+			case apierrors.IsForbidden(err) && apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause):
+				// No eviction is accepted in a namespace being deleted; its
+				// pods go with it (kubectl drain waits for them too).
 			case apierrors.IsTooManyRequests(err):
 				blocked = fmt.Sprintf("eviction of %s/%s refused by a PodDisruptionBudget", p.Namespace, p.Name)
 			default:
@@ -370,10 +373,11 @@ func (t *Taint) run(ctx context.Context, env Env) ([]string, error) {
 		for _, old := range node.Spec.Taints {
 			same := old.Key == want.Key && (want.Effect == "" || old.Effect == want.Effect)
 			if same {
+				// Removed, or replaced by want: keeping a taint with the
+				// same key and effect but another value would make the
+				// node invalid (taints are unique by key and effect).
 				found = true
-				if t.Remove || old.Value == want.Value {
-					continue
-				}
+				continue
 			}
 			kept = append(kept, old)
 		}

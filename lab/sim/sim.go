@@ -176,11 +176,13 @@ func freePorts(n int) ([]int, error) {
 // layout names the files of one lab.
 type layout struct{ root string }
 
-func (l layout) pki(name string) string        { return filepath.Join(l.root, "pki", name) }
-func (l layout) kubeconfig(name string) string { return filepath.Join(l.root, "kubeconfigs", name+".conf") }
-func (l layout) logs() string                  { return filepath.Join(l.root, "logs") }
-func (l layout) etcdData() string              { return filepath.Join(l.root, "etcd") }
-func (l layout) kwokConfig() string            { return filepath.Join(l.root, "kwok.yaml") }
+func (l layout) pki(name string) string { return filepath.Join(l.root, "pki", name) }
+func (l layout) kubeconfig(name string) string {
+	return filepath.Join(l.root, "kubeconfigs", name+".conf")
+}
+func (l layout) logs() string       { return filepath.Join(l.root, "logs") }
+func (l layout) etcdData() string   { return filepath.Join(l.root, "etcd") }
+func (l layout) kwokConfig() string { return filepath.Join(l.root, "kwok.yaml") }
 
 func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpResult, error) {
 	l := layout{root: p.StateDir}

@@ -1,0 +1,206 @@
+package actions_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ckalab/ckalab/internal/simtest"
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/actions"
+	"gopkg.in/yaml.v3"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+var sl *simtest.Lab
+
+func TestMain(m *testing.M) { os.Exit(simtest.Main(m, &sl)) }
+
+const (
+	controlPlane = "ckalab-control-plane"
+	worker       = "ckalab-worker"
+	worker2      = "ckalab-worker2"
+)
+
+// parse decodes one step from YAML as a scenario file holds it, and
+// returns its node for Validate.
+func parse(t *testing.T, src string) (actions.Spec, *yaml.Node) {
+	t.Helper()
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
+		t.Fatalf("yaml: %v", err)
+	}
+	var s actions.Spec
+	if err := doc.Content[0].Decode(&s); err != nil {
+		t.Fatalf("decode step: %v", err)
+	}
+	return s, doc.Content[0]
+}
+
+// step parses a step and fails the test if it does not validate.
+func step(t *testing.T, src string) actions.Spec {
+	t.Helper()
+	s, node := parse(t, src)
+	if ps := s.Validate("step", node, nil); len(ps) > 0 {
+		t.Fatalf("step %q: problems %v", src, ps)
+	}
+	return s
+}
+
+func run(t *testing.T, env actions.Env, s actions.Spec) []string {
+	t.Helper()
+	changed, err := s.Run(context.Background(), env)
+	if err != nil {
+		t.Fatalf("%s: %v", s.Name(), err)
+	}
+	return changed
+}
+
+var nsCounter atomic.Int64
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+func uniqueName(t *testing.T) string {
+	base := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(base) > 40 {
+		base = strings.Trim(base[:40], "-")
+	}
+	return fmt.Sprintf("%s-%d-%d", base, nsCounter.Add(1), time.Now().UnixNano()%100000)
+}
+
+// newNS creates a namespace unique to the test, waits for its default
+// ServiceAccount (pods are refused without it) and deletes it afterwards.
+func newNS(t *testing.T, c *lab.Cluster) string {
+	t.Helper()
+	name := uniqueName(t)
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if _, err := c.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+	cleanupNS(t, c, name)
+	waitFor(t, 30*time.Second, "default ServiceAccount in "+name, func() (bool, string) {
+		_, err := c.Kube.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return name
+}
+
+func cleanupNS(t *testing.T, c *lab.Cluster, name string) {
+	t.Cleanup(func() {
+		err := c.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("delete namespace %s: %v", name, err)
+		}
+	})
+}
+
+// waitFor polls cond until it holds; on timeout the test fails with the
+// last reason.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: still not true after %s: %s", what, timeout, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// podsOf lists the pods with a label selector.
+func podsOf(t *testing.T, c *lab.Cluster, ns, selector string) []corev1.Pod {
+	t.Helper()
+	list, err := c.Kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list.Items
+}
+
+func readyPods(pods []corev1.Pod) int {
+	n := 0
+	for _, p := range pods {
+		if p.DeletionTimestamp != nil {
+			continue
+		}
+		for _, c := range p.Status.Conditions {
+			if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func waitReady(t *testing.T, c *lab.Cluster, ns, selector string, n int) []corev1.Pod {
+	t.Helper()
+	var pods []corev1.Pod
+	waitFor(t, 60*time.Second, fmt.Sprintf("%d Ready pods %s", n, selector), func() (bool, string) {
+		pods = podsOf(t, c, ns, selector)
+		got := readyPods(pods)
+		return got == n && len(pods) == n, fmt.Sprintf("%d Ready of %d", got, len(pods))
+	})
+	return pods
+}
+
+func deployment(ns, name string, replicas int, nodeSelector string) string {
+	sel := ""
+	if nodeSelector != "" {
+		sel = "\n      nodeSelector: {kubernetes.io/hostname: " + nodeSelector + "}"
+	}
+	return fmt.Sprintf(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %[2]s, namespace: %[1]s}
+spec:
+  replicas: %[3]d
+  selector: {matchLabels: {app: %[2]s}}
+  template:
+    metadata: {labels: {app: %[2]s}}
+    spec:%[4]s
+      containers:
+      - {name: main, image: nginx:1}
+`, ns, name, replicas, sel)
+}
+
+// apply applies a manifest through the apply action.
+func apply(t *testing.T, env actions.Env, manifest string) []string {
+	t.Helper()
+	return run(t, env, actions.Spec{Apply: &actions.Apply{Manifest: manifest}})
+}
+
+func mustContain(t *testing.T, s string, fragments ...string) {
+	t.Helper()
+	for _, f := range fragments {
+		if !strings.Contains(s, f) {
+			t.Errorf("%q does not contain %q", s, f)
+		}
+	}
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
