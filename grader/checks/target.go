@@ -3,15 +3,12 @@ package checks
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab/actions"
 	"gopkg.in/yaml.v3"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 )
@@ -60,32 +57,8 @@ func (t target) describe() string {
 
 // find returns the selected objects, sorted by namespace and name.
 func (t target) find(ctx context.Context, env *grader.Env) ([]unstructured.Unstructured, error) {
-	ri, _, err := actions.Client(env.Cluster, t.APIVersion, t.Kind, t.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	if t.Name != "" {
-		obj, err := ri.Get(ctx, t.Name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		return []unstructured.Unstructured{*obj}, nil
-	}
-	list, err := ri.List(ctx, metav1.ListOptions{LabelSelector: labels.SelectorFromSet(t.Labels).String()})
-	if err != nil {
-		return nil, err
-	}
-	items := list.Items
-	sort.Slice(items, func(i, j int) bool {
-		if items[i].GetNamespace() != items[j].GetNamespace() {
-			return items[i].GetNamespace() < items[j].GetNamespace()
-		}
-		return items[i].GetName() < items[j].GetName()
-	})
-	return items, nil
+	ref := actions.Ref{APIVersion: t.APIVersion, Kind: t.Kind, Name: t.Name, Namespace: t.Namespace}
+	return actions.Find(ctx, env.Cluster, ref, t.Labels)
 }
 
 func objectName(o unstructured.Unstructured) string {

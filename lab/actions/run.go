@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"time"
 
@@ -181,9 +182,11 @@ func (p *Patch) run(ctx context.Context, env Env) ([]string, error) {
 	return []string{"patched " + p.Ref.String()}, nil
 }
 
-// find returns the objects a ref (and optional labels) names.
-func find(ctx context.Context, env Env, r Ref, sel map[string]string) ([]unstructured.Unstructured, error) {
-	ri, _, err := Client(env.Cluster, r.APIVersion, r.Kind, r.Namespace)
+// Find returns the objects a ref names: the one named, or those with the
+// labels (all of the kind when sel is empty), sorted by namespace and name.
+// A missing named object is no error: the result is empty.
+func Find(ctx context.Context, c *lab.Cluster, r Ref, sel map[string]string) ([]unstructured.Unstructured, error) {
+	ri, _, err := Client(c, r.APIVersion, r.Kind, r.Namespace)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +204,18 @@ func find(ctx context.Context, env Env, r Ref, sel map[string]string) ([]unstruc
 	if err != nil {
 		return nil, err
 	}
-	return list.Items, nil
+	items := list.Items
+	sort.Slice(items, func(i, j int) bool {
+		if items[i].GetNamespace() != items[j].GetNamespace() {
+			return items[i].GetNamespace() < items[j].GetNamespace()
+		}
+		return items[i].GetName() < items[j].GetName()
+	})
+	return items, nil
+}
+
+func find(ctx context.Context, env Env, r Ref, sel map[string]string) ([]unstructured.Unstructured, error) {
+	return Find(ctx, env.Cluster, r, sel)
 }
 
 func (d *Delete) run(ctx context.Context, env Env) ([]string, error) {
