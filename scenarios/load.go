@@ -57,7 +57,7 @@ func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Sc
 	first := td
 	first.Vars = map[string]string{}
 	f, _, ps := l.decode(data, first, true)
-	if len(ps) > 0 {
+	if f == nil {
 		return nil, &LoadError{Path: path, Problems: ps}
 	}
 	// Second pass: the attempt's values, or each var's first choice.
@@ -71,15 +71,39 @@ func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Sc
 	}
 	td.Vars = vars
 	f, root, ps := l.decode(data, td, false)
-	if len(ps) > 0 {
+	if f == nil {
 		return nil, &LoadError{Path: path, Problems: ps}
 	}
+	// Validate even when decoding found problems, so that every problem is
+	// reported at once; leave out what a decoding problem already explains
+	// (a field of the wrong type is also missing).
 	s := &Scenario{File: *f, Path: path, Dir: dir}
-	ps = l.validate(s, root)
+	decoded := ps
+	for _, p := range l.validate(s, root) {
+		if !explained(p.Path, decoded) {
+			ps = append(ps, p)
+		}
+	}
 	if len(ps) > 0 {
 		return nil, &LoadError{Path: path, Problems: ps}
 	}
 	return s, nil
+}
+
+// explained reports whether path is at or under a path of ps. A list
+// element of the wrong kind explains its whole list: yaml.v3 leaves it out,
+// which shifts the index of the elements after it.
+func explained(path string, ps yamlx.Problems) bool {
+	for _, p := range ps {
+		scope := p.Path
+		if i := strings.LastIndex(scope, "["); i >= 0 && strings.HasSuffix(scope, "]") {
+			scope = scope[:i]
+		}
+		if scope == "" || path == scope || strings.HasPrefix(path, scope+".") || strings.HasPrefix(path, scope+"[") {
+			return true
+		}
+	}
+	return false
 }
 
 // templateLine finds the line in text/template's "template: x:12:3: ..." errors.
@@ -269,7 +293,14 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 		if cn == nil {
 			cn = item(list, i)
 		}
+		bad := map[string]bool{} // common fields of the wrong type
+		for _, d := range c.problems {
+			bad[d.Path] = true
+			d.Path = yamlx.Join(p, d.Path)
+			ps = append(ps, d)
+		}
 		switch {
+		case bad["id"]:
 		case c.ID == "":
 			ps.Add(cn, yamlx.Join(p, "id"), "required")
 		case !idPattern.MatchString(c.ID):
@@ -278,10 +309,10 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 			ps.Add(cn, yamlx.Join(p, "id"), "duplicate id %q", c.ID)
 		}
 		seen[c.ID] = true
-		if c.Title == "" {
+		if c.Title == "" && !bad["title"] {
 			ps.Add(cn, yamlx.Join(p, "title"), "required: one line saying what is checked")
 		}
-		if c.Points < 1 {
+		if c.Points < 1 && !bad["points"] {
 			ps.Add(cn, yamlx.Join(p, "points"), "got %d, want 1 or more", c.Points)
 		}
 		var kind *grader.Kind

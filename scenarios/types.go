@@ -22,7 +22,7 @@ const (
 
 // Domains are the CKA curriculum's domains and their exam weights (%).
 var domainWeights = map[string]int{
-	"cluster-architecture":    25,
+	"cluster-architecture":     25,
 	"workloads-and-scheduling": 15,
 	"services-and-networking":  20,
 	"storage":                  10,
@@ -84,8 +84,9 @@ type CheckSpec struct {
 	Timeout yamlx.Duration `yaml:"timeout"`
 
 	// Set by UnmarshalYAML.
-	node  *yaml.Node
-	kinds []kindEntry
+	node     *yaml.Node
+	kinds    []kindEntry
+	problems yamlx.Problems // of the common fields, paths relative to the check
 }
 
 type kindEntry struct {
@@ -112,10 +113,11 @@ func (c *CheckSpec) UnmarshalYAML(n *yaml.Node) error {
 	}
 	type plain CheckSpec
 	var p plain
-	if err := common.Decode(&p); err != nil {
-		return err
-	}
-	p.node, p.kinds = c.node, c.kinds
+	// A common field of the wrong type is reported with the check's other
+	// problems: returning the error would make yaml.v3 leave the whole
+	// check out of the list, and shift the index of the checks after it.
+	ps := yamlx.Decode(common, "", &p)
+	p.node, p.kinds, p.problems = c.node, c.kinds, ps
 	*c = CheckSpec(p)
 	return nil
 }

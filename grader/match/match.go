@@ -12,6 +12,7 @@
 package match
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -19,6 +20,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -107,8 +109,9 @@ func (m *matcher) ordered(w, g []any, path, shape string) []string {
 	return out
 }
 
-// unordered assigns each expected element to a distinct actual element
-// (backtracking; lists in manifests are short).
+// unordered assigns each expected element to a distinct actual element: a
+// bipartite matching, found with augmenting paths (Kuhn's algorithm, which
+// stays polynomial where plain backtracking explodes on many alike elements).
 func (m *matcher) unordered(w, g []any, path, shape string) []string {
 	fits := make([][]int, len(w))
 	for i, we := range w {
@@ -118,24 +121,32 @@ func (m *matcher) unordered(w, g []any, path, shape string) []string {
 			}
 		}
 	}
-	used := make([]bool, len(g))
-	var assign func(i int) bool
-	assign = func(i int) bool {
-		if i == len(w) {
-			return true
-		}
+	owner := make([]int, len(g)) // the expected element g[j] is assigned to, or -1
+	for j := range owner {
+		owner[j] = -1
+	}
+	var augment func(i int, seen []bool) bool
+	augment = func(i int, seen []bool) bool {
 		for _, j := range fits[i] {
-			if !used[j] {
-				used[j] = true
-				if assign(i + 1) {
-					return true
-				}
-				used[j] = false
+			if seen[j] {
+				continue
+			}
+			seen[j] = true
+			if owner[j] < 0 || augment(owner[j], seen) {
+				owner[j] = i
+				return true
 			}
 		}
 		return false
 	}
-	if assign(0) {
+	all := true
+	for i := range w {
+		if !augment(i, make([]bool, len(g))) {
+			all = false
+			break
+		}
+	}
+	if all {
 		return nil
 	}
 	// Explain each expected element that fits nothing, with the closest
@@ -233,17 +244,25 @@ func text(v any) (string, bool) {
 	return "", false
 }
 
-// Render shows a value compactly, as JSON.
+// Render shows a value compactly, as JSON (without HTML escapes: "a && b",
+// not "a \u0026\u0026 b"), cut to at most 200 bytes on a character boundary.
 func Render(v any) string {
 	if v == nil {
 		return "nothing"
 	}
-	data, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return fmt.Sprint(v)
 	}
+	data := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 	if len(data) > 200 {
-		return string(data[:197]) + "..."
+		cut := 197
+		for cut > 0 && !utf8.RuneStart(data[cut]) {
+			cut--
+		}
+		return string(data[:cut]) + "..."
 	}
 	return string(data)
 }

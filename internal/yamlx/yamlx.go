@@ -83,20 +83,26 @@ func Index(parent string, i int) string { return parent + "[" + strconv.Itoa(i) 
 var typeErrorLine = regexp.MustCompile(`^line (\d+): (.*)$`)
 
 // Decode decodes node into out (a pointer) and returns every problem: type
-// mismatches and unknown fields, with lines and paths under path.
+// mismatches, duplicate keys and unknown fields, with lines and paths under
+// path.
 func Decode(node *yaml.Node, path string, out any) Problems {
 	var ps Problems
 	if node == nil {
 		return ps
 	}
+	// yaml.v3 refuses a whole mapping that repeats a key; report each
+	// repeat once, with its path, and decode the rest as if it were not there.
+	node = withoutDuplicates(node, path, &ps)
 	if err := node.Decode(out); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
+			lines := nodesByLine(node, reflect.TypeOf(out), path)
 			for _, msg := range te.Errors {
 				p := Problem{Path: path, Msg: msg}
 				if m := typeErrorLine.FindStringSubmatch(msg); m != nil {
 					p.Line, _ = strconv.Atoi(m[1])
 					p.Msg = tidyTypeError(m[2])
+					p.Path = fieldAt(lines[p.Line], path, p.Msg)
 				}
 				ps = append(ps, p)
 			}
@@ -106,6 +112,161 @@ func Decode(node *yaml.Node, path string, out any) Problems {
 	}
 	unknownFields(node, reflect.TypeOf(out), path, &ps)
 	return ps
+}
+
+// withoutDuplicates reports every repeated mapping key under node and
+// returns node without them (the first occurrence stays). node itself is
+// not modified: parts with a duplicate are copied.
+func withoutDuplicates(node *yaml.Node, path string, ps *Problems) *yaml.Node {
+	var content []*yaml.Node
+	changed := false
+	switch node.Kind {
+	case yaml.MappingNode:
+		first := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(node.Content); i += 2 {
+			k, v := node.Content[i], node.Content[i+1]
+			p := Join(path, k.Value)
+			if k.Kind == yaml.ScalarNode {
+				if prev, dup := first[k.Value]; dup {
+					ps.Add(k, p, "duplicate field (first given at line %d)", prev.Line)
+					changed = true
+					continue
+				}
+				first[k.Value] = k
+			}
+			dv := withoutDuplicates(v, p, ps)
+			changed = changed || dv != v
+			content = append(content, k, dv)
+		}
+	case yaml.SequenceNode, yaml.DocumentNode:
+		for i, c := range node.Content {
+			p := path
+			if node.Kind == yaml.SequenceNode {
+				p = Index(path, i)
+			}
+			dc := withoutDuplicates(c, p, ps)
+			changed = changed || dc != c
+			content = append(content, dc)
+		}
+	}
+	if !changed {
+		return node
+	}
+	cp := *node
+	cp.Content = content
+	return &cp
+}
+
+// located is a node that starts on a line, with its path and what its Go
+// type says about it.
+type located struct {
+	path string
+	n    *yaml.Node
+	// mismatch: the type cannot hold the node; opaque: a type that decodes
+	// itself (and reports its own errors) or a value below one; maybe: a
+	// scalar for a number or a bool (any scalar makes a string).
+	mismatch, opaque, maybe bool
+}
+
+// nodesByLine indexes the value nodes under node by the line they start on,
+// walking node alongside the Go type t it decodes into.
+func nodesByLine(node *yaml.Node, t reflect.Type, path string) map[int][]located {
+	lines := map[int][]located{}
+	var walk func(n *yaml.Node, t reflect.Type, p string)
+	walk = func(n *yaml.Node, t reflect.Type, p string) {
+		for t != nil && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		opaque := t == nil || t == nodeType || reflect.PointerTo(t).Implements(unmarshalerType)
+		if n.Kind != yaml.DocumentNode {
+			l := located{path: p, n: n, opaque: opaque}
+			if !opaque {
+				l.mismatch = !fits(n, t)
+				l.maybe = t.Kind() != reflect.String && t.Kind() != reflect.Interface
+			}
+			lines[n.Line] = append(lines[n.Line], l)
+		}
+		var fields map[string]reflect.Type
+		var elem reflect.Type
+		if !opaque {
+			switch t.Kind() {
+			case reflect.Struct:
+				fields = structFields(t)
+			case reflect.Map, reflect.Slice, reflect.Array:
+				elem = t.Elem()
+			}
+		}
+		switch n.Kind {
+		case yaml.DocumentNode:
+			for _, c := range n.Content {
+				walk(c, t, p)
+			}
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				ft := elem
+				if fields != nil {
+					ft = fields[n.Content[i].Value]
+				}
+				walk(n.Content[i+1], ft, Join(p, n.Content[i].Value))
+			}
+		case yaml.SequenceNode:
+			for i, c := range n.Content {
+				walk(c, elem, Index(p, i))
+			}
+		}
+	}
+	walk(node, t, path)
+	return lines
+}
+
+// fieldAt finds the path of the node a yaml.v3 type error is about, among
+// the nodes starting on its line: the list or mapping msg complains of, or
+// the scalar whose value it quotes, preferably one its type cannot hold.
+// It falls back to path.
+func fieldAt(onLine []located, path string, msg string) string {
+	about := func(n *yaml.Node) bool {
+		switch n.Kind {
+		case yaml.SequenceNode:
+			return strings.HasPrefix(msg, "got a list")
+		case yaml.MappingNode:
+			return strings.HasPrefix(msg, "got a mapping")
+		case yaml.ScalarNode:
+			v := n.Value
+			return strings.Contains(msg, "`"+v+"`") || strings.Contains(msg, strconv.Quote(v)) ||
+				(len(v) > 10 && strings.Contains(msg, "`"+v[:7]+"...`"))
+		}
+		return false
+	}
+	for _, pick := range []func(located) bool{
+		func(l located) bool { return l.mismatch },
+		func(l located) bool { return l.opaque },
+		func(l located) bool { return l.maybe },
+		func(located) bool { return true },
+	} {
+		for _, l := range onLine {
+			if pick(l) && about(l.n) {
+				return l.path
+			}
+		}
+	}
+	if len(onLine) == 1 {
+		return onLine[0].path
+	}
+	return path
+}
+
+// fits reports whether a node of n's kind can decode into t (scalars: as far
+// as the kind tells).
+func fits(n *yaml.Node, t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Interface:
+		return true
+	case reflect.Struct, reflect.Map:
+		return n.Kind == yaml.MappingNode || n.ShortTag() == "!!null"
+	case reflect.Slice, reflect.Array:
+		return n.Kind == yaml.SequenceNode || n.ShortTag() == "!!null"
+	}
+	return n.Kind == yaml.ScalarNode
 }
 
 // tidyTypeError turns yaml.v3's Go-flavoured wording into the author's terms.
@@ -150,7 +311,10 @@ func goTypeWord(t string) string {
 	return t
 }
 
-var nodeType = reflect.TypeOf(yaml.Node{})
+var (
+	nodeType        = reflect.TypeOf(yaml.Node{})
+	unmarshalerType = reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()
+)
 
 // unknownFields walks node alongside Go type t and reports mapping keys
 // that t does not declare. Types that decode themselves are opaque.
@@ -165,7 +329,7 @@ func unknownFields(node *yaml.Node, t reflect.Type, path string, ps *Problems) {
 	if node.Kind == yaml.AliasNode {
 		return
 	}
-	if t == nodeType || reflect.PointerTo(t).Implements(reflect.TypeOf((*yaml.Unmarshaler)(nil)).Elem()) {
+	if t == nodeType || reflect.PointerTo(t).Implements(unmarshalerType) {
 		return
 	}
 	switch t.Kind() {
@@ -174,14 +338,11 @@ func unknownFields(node *yaml.Node, t reflect.Type, path string, ps *Problems) {
 			return
 		}
 		fields := structFields(t)
-		seen := map[string]bool{}
 		for i := 0; i+1 < len(node.Content); i += 2 {
 			k, v := node.Content[i], node.Content[i+1]
-			if seen[k.Value] {
-				ps.Add(k, Join(path, k.Value), "duplicate field")
-				continue
+			if k.Kind == yaml.ScalarNode && k.Value == "<<" && k.ShortTag() == "!!merge" {
+				continue // a YAML merge key ("<<: *defaults"), which yaml.v3 expands
 			}
-			seen[k.Value] = true
 			ft, ok := fields[k.Value]
 			if !ok {
 				ps.Add(k, Join(path, k.Value), "unknown field%s", suggest(k.Value, fields))
@@ -283,7 +444,14 @@ type Duration struct{ time.Duration }
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode || v < 0 {
-		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: got %q, want a duration such as 30s or 2m", n.Line, n.Value)}}
+		got := strconv.Quote(n.Value)
+		switch n.Kind {
+		case yaml.SequenceNode:
+			got = "a list"
+		case yaml.MappingNode:
+			got = "a mapping"
+		}
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: got %s, want a duration such as 30s or 2m", n.Line, got)}}
 	}
 	d.Duration = v
 	return nil
