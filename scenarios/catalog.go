@@ -141,7 +141,7 @@ func (c *Catalog) LoadAll(td TemplateData) ([]*Scenario, error) {
 func (c *Catalog) suggest(id string) string {
 	var close []string
 	for _, known := range c.IDs() {
-		if strings.Contains(known, id) || strings.Contains(id, known) {
+		if strings.Contains(known, id) || strings.Contains(id, known) || yamlx.Distance(id, known) <= 2 {
 			close = append(close, known)
 		}
 	}

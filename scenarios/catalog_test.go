@@ -266,7 +266,7 @@ func TestCatalogFolderMustMatchID(t *testing.T) {
 	}
 	_, err = c.Load("wrong", scenarios.DefaultTemplateData())
 	le := loadError(t, err)
-	if want := filepath.Join("mine", "wrong", "scenario.yaml") + `:id: got "other", want the folder's name "wrong"`; le.Error() != want {
+	if want := filepath.Join("mine", "wrong", "scenario.yaml") + `: id: got "other", want the folder's name "wrong"`; le.Error() != want {
 		t.Errorf("got %q, want %q", le, want)
 	}
 	all, err := c.LoadAll(scenarios.DefaultTemplateData())
@@ -278,7 +278,7 @@ func TestCatalogFolderMustMatchID(t *testing.T) {
 	}
 	for _, want := range []string{
 		filepath.Join("mine", "broken", "scenario.yaml") + ":9: minutes: got 0, want 1 to 60",
-		filepath.Join("mine", "wrong", "scenario.yaml") + ":id:",
+		filepath.Join("mine", "wrong", "scenario.yaml") + ": id:",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("LoadAll error %q does not contain %q", err, want)

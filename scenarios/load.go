@@ -40,7 +40,11 @@ type LoadError struct {
 func (e *LoadError) Error() string {
 	lines := make([]string, 0, len(e.Problems))
 	for _, p := range e.Problems.Sorted() {
-		lines = append(lines, e.Path+":"+p.String())
+		sep := ":" // file:line: field: problem
+		if p.Line == 0 {
+			sep = ": " // file: field: problem, never read as a line number
+		}
+		lines = append(lines, e.Path+sep+p.String())
 	}
 	return strings.Join(lines, "\n")
 }

@@ -325,7 +325,7 @@ func TestParseInvalidFiles(t *testing.T) {
 		}},
 		{"invalid-list.yaml", []string{`1: got a list, want a mapping`}},
 		// Problems without a line print as file:problem.
-		{"invalid-empty.yaml", []string{`the file is empty`}},
+		{"invalid-empty.yaml", []string{` the file is empty`}},
 		{"invalid-template-parse.yaml", []string{`6: template: unexpected "}" in operand`}},
 		{"invalid-template-field.yaml", []string{`5: template: executing "scenario" at <.Nodes.Worker3>: can't evaluate field Worker3 in type lab.NodeNames`}},
 		// vars declared are known; others are errors, not empty strings
@@ -470,7 +470,7 @@ func TestLoadErrorFormat(t *testing.T) {
 		{Line: 2, Path: "apiVersion", Msg: "wrong"},
 	}}
 	want := strings.Join([]string{
-		`x/scenario.yaml:id: no line`,
+		`x/scenario.yaml: id: no line`,
 		`x/scenario.yaml:2: apiVersion: wrong`,
 		`x/scenario.yaml:2: kind: got "S", want "Scenario"`,
 		`x/scenario.yaml:9: checks[0].id: required`,

@@ -20,6 +20,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -203,12 +204,22 @@ func ScalarEqual(want, got any) bool {
 	if wok && gok && ws == gs {
 		return true
 	}
-	if wok && gok {
+	// Quantities by value only when a unit or a number is involved: "0.1"
+	// equals "100m" and 134217728 equals "128Mi", but the labels "1.10" and
+	// "1.1" stay different.
+	_, wantNum := number(want)
+	_, gotNum := number(got)
+	if wok && gok && (wantNum || gotNum || hasUnit(ws) || hasUnit(gs)) {
 		wq, err1 := resource.ParseQuantity(ws)
 		gq, err2 := resource.ParseQuantity(gs)
 		return err1 == nil && err2 == nil && wq.Cmp(gq) == 0
 	}
 	return false
+}
+
+// hasUnit reports a quantity suffix such as m, Ki, Gi or e3.
+func hasUnit(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }) >= 0
 }
 
 func number(v any) (float64, bool) {

@@ -403,7 +403,11 @@ func structFields(t reflect.Type) map[string]reflect.Type {
 
 // suggest proposes the closest known field name for a typo.
 func suggest(key string, fields map[string]reflect.Type) string {
+	// Two edits for ordinary names, one for short ones ("a" is no "id").
 	best, bestDist := "", 3
+	if len(key) <= 2 {
+		bestDist = 2
+	}
 	for name := range fields {
 		if d := Distance(strings.ToLower(key), strings.ToLower(name)); d < bestDist || (d == bestDist && best != "" && name < best) {
 			best, bestDist = name, d
