@@ -145,6 +145,14 @@ func notReady(ctx context.Context, c *lab.Cluster, info lab.Info) string {
 				ready[n.Name] = true
 			}
 		}
+		// The node lifecycle controller taints new nodes not-ready and
+		// lifts the taint a moment after they turn Ready; until then the
+		// scheduler keeps pods off them.
+		for _, t := range n.Spec.Taints {
+			if t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable {
+				return "node " + n.Name + " still has the " + t.Key + " taint"
+			}
+		}
 	}
 	for _, n := range info.Nodes {
 		if !ready[n.Name] {
