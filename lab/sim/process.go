@@ -60,12 +60,19 @@ func (p *process) alive() bool {
 	if i := bytes.LastIndexByte(stat, ')'); i >= 0 && i+2 < len(stat) && (stat[i+2] == 'Z' || stat[i+2] == 'X') {
 		return false
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.PID))
+	// /proc/PID/exe is set as soon as execve commits; cmdline stays empty a
+	// moment longer (until the new program's arguments are laid out), which
+	// under load made a just-started component look dead.
+	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", p.PID))
 	if err != nil {
 		return false
 	}
-	argv0, _, _ := strings.Cut(string(cmdline), "\x00")
-	return argv0 == p.Binary
+	exe = strings.TrimSuffix(exe, " (deleted)") // the binary was rebuilt since
+	if exe == p.Binary {
+		return true
+	}
+	want, err := filepath.EvalSymlinks(p.Binary)
+	return err == nil && exe == want
 }
 
 // stop sends SIGTERM, waits up to grace for the process to go, then kills it.
