@@ -43,14 +43,14 @@ type TestOptions struct {
 //  4. every alternative earns full marks;
 //  5. every wrong answer does not;
 //  6. cleanup leaves nothing behind.
-func (r *Runner) Test(ctx context.Context, s *scenarios.Scenario, opts TestOptions) TestReport {
+func (r *Runner) Test(ctx context.Context, s *scenarios.Scenario, opts TestOptions) (rep TestReport) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.WrongSettle <= 0 {
 		opts.WrongSettle = 10 * time.Second
 	}
-	rep := TestReport{Scenario: s.ID, OK: true}
+	rep = TestReport{Scenario: s.ID, OK: true}
 	stage := func(name string, fn func() (string, *grader.Report, error)) bool {
 		if opts.Progress != nil {
 			opts.Progress(name)
@@ -81,6 +81,7 @@ func (r *Runner) Test(ctx context.Context, s *scenarios.Scenario, opts TestOptio
 			return fmt.Sprintf("%d/%d points", g.Earned, g.Total), &g, nil
 		}
 	}
+	// A named result, so that the cleanup stage is in the report returned.
 	defer func() {
 		stage("cleanup", func() (string, *grader.Report, error) {
 			_, err := r.Cleanup(context.WithoutCancel(ctx), s)

@@ -41,9 +41,12 @@ func TestBuiltinScenariosProve(t *testing.T) {
 				t.Fatal(err)
 			}
 			rep := r.Test(context.Background(), s, runner.TestOptions{})
-			want := 2 + 1 + 1 + len(s.Alternatives) + len(s.Wrong) + 1 // setup, no free points, reference, twice, variants, cleanup
+			want := 4 + len(s.Alternatives) + len(s.Wrong) + 1 // setup, no free points, reference, twice; variants; cleanup
 			if len(rep.Stages) != want {
 				t.Errorf("%d stages, want %d", len(rep.Stages), want)
+			}
+			if last := rep.Stages[len(rep.Stages)-1]; last.Name != "cleanup" {
+				t.Errorf("last stage %q, want cleanup", last.Name)
 			}
 			for _, st := range rep.Stages {
 				if !st.OK {
