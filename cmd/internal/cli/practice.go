@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -363,7 +362,7 @@ func (a *app) printReport(rep grader.Report, explain bool) error {
 		if r.Passed {
 			continue
 		}
-		fmt.Fprintf(io.Out, "\n%s %s (%d points)\n", c.FailureIcon(), c.Bold(r.ID+": "+r.Title), r.Points)
+		fmt.Fprintf(io.Out, "\n%s %s (%s)\n", c.FailureIcon(), c.Bold(r.ID+": "+r.Title), plural(r.Points, "point"))
 		fmt.Fprintf(io.Out, "  expected: %s\n  actual:   %s\n", r.Expected, r.Actual)
 		for _, p := range r.Problems {
 			fmt.Fprintf(io.Out, "   - %s\n", p)
@@ -552,4 +551,10 @@ func (a *app) learnCommand() *cobra.Command {
 	return cmd
 }
 
-var errStageFailed = errors.New("a stage failed")
+// plural renders "1 point", "2 points".
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
