@@ -226,7 +226,7 @@ func TestLearn(t *testing.T) {
 	h := newHarness(t)
 
 	r := h.expect(cli.ExitOK, "learn")
-	contains(t, "learn", r.stdout, "TOPIC", "DOMAIN", "SUMMARY", " rbac ", " taints-and-tolerations ", " kubeconfig ")
+	contains(t, "learn", r.stdout, "TOPIC", "DOMAIN", "SUMMARY", "\nrbac ", "\ntaints-and-tolerations ", "\nkubeconfig ")
 
 	r = h.expect(cli.ExitOK, "learn", "rbac")
 	if !strings.HasPrefix(r.stdout, "# RBAC with Roles, ClusterRoles and bindings\n\n") {
@@ -293,7 +293,7 @@ func TestListAndShowWithoutLab(t *testing.T) {
 
 	r = h.expect(cli.ExitOK, "list")
 	for _, id := range builtinIDs {
-		contains(t, "list", r.stdout, " "+id+" ")
+		contains(t, "list", r.stdout, "\n"+id+" ")
 	}
 	if n := strings.Count(r.stdout, "\n"); n != len(builtinIDs)+1 {
 		t.Errorf("list: %d lines, want a header and %d rows:\n%s", n, len(builtinIDs), r.stdout)

@@ -315,7 +315,15 @@ actual and why for each failed check. The grader only reads; it never changes th
 			if err != nil {
 				return err
 			}
+			if a.env.IO.errTTY {
+				// Failing checks are observed again until their timeout;
+				// say so rather than sit silent for seconds.
+				fmt.Fprintf(a.env.IO.ErrOut, "Grading %s (failing checks are retried while the cluster settles) ...", sc.ID)
+			}
 			rep := s.runner.Grade(cmd.Context(), sc, s.runner.Grading)
+			if a.env.IO.errTTY {
+				fmt.Fprint(a.env.IO.ErrOut, "\r\x1b[K")
+			}
 			if output == "json" {
 				if err := writeJSON(a.env.IO.Out, rep); err != nil {
 					return err
