@@ -121,7 +121,7 @@ Exit codes:
   0  success (grade: full marks)
   1  error
   2  bad command line
-  3  grade: not full marks; scenario test: a failure
+  3  grade: not full marks; scenario test: a failure; doctor: a check failed
   4  no lab running, or the selected context is not a ckalab lab`
 
 func (a *app) rootCommand() *cobra.Command {
@@ -147,6 +147,7 @@ func (a *app) rootCommand() *cobra.Command {
 	labCmd := a.labCommand()
 	labCmd.GroupID = "lab"
 	root.AddCommand(labCmd)
+	root.AddCommand(a.doctorCommand()) // GroupID "lab"
 	sc := a.scenarioCommand()
 	sc.GroupID = "author"
 	root.AddCommand(sc)

@@ -1,0 +1,136 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/ckalab/ckalab/lab/doctor"
+	"github.com/ckalab/ckalab/lab/sim"
+	"github.com/spf13/cobra"
+)
+
+const doctorLong = `Check that this machine can run ckalab's labs: Docker (kind labs only; the
+sim does not need it), available memory, inotify limits, the cgroup version,
+loopback ports, kubectl and its version skew, and the sim's binaries.
+
+Every check that is not ok prints what it measured and the command or step
+that fixes it. Warnings (! warn) do not stop the sim; a failure (✗ fail)
+keeps a lab from working.
+
+Exit codes:
+  0  no check failed (warnings allowed)
+  1  error
+  2  bad command line
+  3  at least one check failed`
+
+// doctorResult is the -o json document.
+type doctorResult struct {
+	OK     bool            `json:"ok"`
+	Checks []doctor.Result `json:"checks"`
+}
+
+func (a *app) doctorCommand() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:     "doctor",
+		Short:   "Check that this machine can run a lab, and say how to fix what is missing",
+		Long:    doctorLong,
+		GroupID: "lab",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkOutput(output, "table", "json"); err != nil {
+				return err
+			}
+			d, err := a.dirs()
+			if err != nil {
+				return err
+			}
+			binDir := sim.DefaultBinDir(d)
+			if env := a.env.Getenv("CKALAB_SIM_BIN"); env != "" {
+				binDir = env
+			}
+			doc := doctor.New(doctor.Host(a.env.Getenv), doctor.Options{
+				SimBinDir:            binDir,
+				DefaultSimBinDir:     sim.DefaultBinDir(d),
+				SimKubernetesVersion: sim.KubernetesVersion,
+			})
+			results := doc.Run(cmd.Context())
+			failed := doctor.Failed(results)
+			if output == "json" {
+				if err := writeJSON(a.env.IO.Out, doctorResult{OK: !failed, Checks: results}); err != nil {
+					return err
+				}
+			} else if err := a.printDoctor(results); err != nil {
+				return err
+			}
+			if failed {
+				return silentExit(ExitChecksFailed)
+			}
+			return nil
+		},
+	}
+	outputFlag(cmd, &output, "table", "json")
+	return cmd
+}
+
+func (a *app) printDoctor(results []doctor.Result) error {
+	io := a.env.IO
+	c := io.Colors()
+	rows := make([][]string, 0, len(results))
+	counts := map[doctor.Status]int{}
+	for _, r := range results {
+		counts[r.Status]++
+		rows = append(rows, []string{statusCell(c, r.Status), r.Name, r.Detail})
+	}
+	if err := table(io.Out, []string{"status", "check", "detail"}, rows); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Status == doctor.StatusOK || r.Fix == "" {
+			continue
+		}
+		fmt.Fprintf(io.Out, "\n%s %s\n", statusIcon(c, r.Status), c.Bold(r.Name))
+		for i, line := range strings.Split(strings.TrimRight(r.Fix, "\n"), "\n") {
+			prefix := "  fix: "
+			if i > 0 {
+				prefix = "       "
+			}
+			fmt.Fprintf(io.Out, "%s%s\n", prefix, line)
+		}
+	}
+	summary := fmt.Sprintf("%d ok, %d warning(s), %d failed", counts[doctor.StatusOK], counts[doctor.StatusWarn], counts[doctor.StatusFail])
+	if counts[doctor.StatusSkip] > 0 {
+		summary += fmt.Sprintf(", %d skipped", counts[doctor.StatusSkip])
+	}
+	if counts[doctor.StatusFail] > 0 {
+		fmt.Fprintf(io.ErrOut, "\n%s %s\n", c.FailureIcon(), summary)
+	} else {
+		fmt.Fprintf(io.ErrOut, "\n%s %s\n", c.SuccessIcon(), summary)
+	}
+	return nil
+}
+
+func statusIcon(c Colors, s doctor.Status) string {
+	switch s {
+	case doctor.StatusOK:
+		return c.SuccessIcon()
+	case doctor.StatusWarn:
+		return c.Yellow("!")
+	case doctor.StatusFail:
+		return c.FailureIcon()
+	}
+	return c.Faint("-")
+}
+
+func statusCell(c Colors, s doctor.Status) string {
+	word := string(s)
+	switch s {
+	case doctor.StatusWarn:
+		word = c.Yellow(word)
+	case doctor.StatusFail:
+		word = c.Red(word)
+	case doctor.StatusSkip:
+		word = c.Faint(word)
+	}
+	return statusIcon(c, s) + " " + word
+}

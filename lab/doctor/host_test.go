@@ -1,0 +1,186 @@
+//go:build linux
+
+package doctor_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/doctor"
+	"github.com/ckalab/ckalab/lab/sim"
+)
+
+// TestHostMachine runs the real probes on this machine. It changes nothing;
+// it checks that every check measures something, and compares the results
+// with what the test finds by itself (other means where there are any).
+func TestDoctorHostMachine(t *testing.T) {
+	binDir := os.Getenv("CKALAB_SIM_BIN")
+	if binDir == "" {
+		dirs, err := lab.DirsFromEnv(os.Getenv)
+		if err != nil {
+			t.Skipf("no XDG directories: %v", err)
+		}
+		binDir = sim.DefaultBinDir(dirs)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	results := doctor.New(doctor.Host(os.Getenv), doctor.Options{
+		SimBinDir: binDir, DefaultSimBinDir: binDir, SimKubernetesVersion: sim.KubernetesVersion,
+	}).Run(ctx)
+
+	byName := map[string]doctor.Result{}
+	for _, r := range results {
+		t.Logf("%-12s %-4s %s", r.Name, r.Status, r.Detail)
+		byName[r.Name] = r
+		switch r.Status {
+		case doctor.StatusOK, doctor.StatusWarn, doctor.StatusFail, doctor.StatusSkip:
+		default:
+			t.Errorf("%s: status %q", r.Name, r.Status)
+		}
+		if r.Detail == "" {
+			t.Errorf("%s: empty detail", r.Name)
+		}
+		if (r.Status == doctor.StatusWarn || r.Status == doctor.StatusFail) && r.Fix == "" {
+			t.Errorf("%s: %s without a fix", r.Name, r.Status)
+		}
+	}
+	if len(results) != 7 || len(byName) != 7 {
+		t.Fatalf("want 7 distinct checks, got %+v", results)
+	}
+
+	expect := func(name string, want doctor.Status, why string) {
+		t.Helper()
+		if got := byName[name].Status; got != want {
+			t.Errorf("%s: status %q, want %q (%s); detail: %s", name, got, want, why, byName[name].Detail)
+		}
+	}
+
+	// inotify, from /proc read here.
+	readInt := func(path string) (int64, bool) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+		return n, err == nil
+	}
+	watches, ok1 := readInt("/proc/sys/fs/inotify/max_user_watches")
+	instances, ok2 := readInt("/proc/sys/fs/inotify/max_user_instances")
+	switch {
+	case !ok1 || !ok2:
+		expect("inotify", doctor.StatusSkip, "the limits are unreadable")
+	case watches >= doctor.MinInotifyWatches && instances >= doctor.MinInotifyInstances:
+		expect("inotify", doctor.StatusOK, "watches "+strconv.FormatInt(watches, 10)+", instances "+strconv.FormatInt(instances, 10))
+	default:
+		expect("inotify", doctor.StatusWarn, "watches "+strconv.FormatInt(watches, 10)+", instances "+strconv.FormatInt(instances, 10))
+	}
+	if !strings.Contains(byName["inotify"].Detail, "max_user_watches "+strconv.FormatInt(watches, 10)) {
+		t.Errorf("inotify detail does not show max_user_watches %d: %s", watches, byName["inotify"].Detail)
+	}
+
+	// Docker: ask it for its server version in another way (docker version).
+	dockerServer := ""
+	if _, err := exec.LookPath("docker"); err == nil {
+		c, cancel := context.WithTimeout(ctx, 20*time.Second)
+		out, err := exec.CommandContext(c, "docker", "version", "--format", "{{.Server.Version}}").Output()
+		cancel()
+		if err == nil {
+			dockerServer = strings.TrimSpace(string(out))
+		}
+	}
+	if dockerServer != "" {
+		expect("docker", doctor.StatusOK, "docker version answers "+dockerServer)
+		if !strings.Contains(byName["docker"].Detail, "server "+dockerServer) {
+			t.Errorf("docker detail does not show server %s: %s", dockerServer, byName["docker"].Detail)
+		}
+	} else {
+		expect("docker", doctor.StatusFail, "docker version does not answer")
+	}
+
+	// cgroup: what Docker reports, else the host's /sys/fs/cgroup (statfs).
+	cgroupVersion := ""
+	if dockerServer != "" {
+		out, err := exec.CommandContext(ctx, "docker", "info", "--format", "{{.CgroupVersion}}").Output()
+		if err == nil {
+			cgroupVersion = strings.TrimSpace(string(out))
+		}
+	}
+	if cgroupVersion == "" {
+		var st syscall.Statfs_t
+		if err := syscall.Statfs("/sys/fs/cgroup", &st); err == nil {
+			const cgroup2Magic = 0x63677270
+			if st.Type == cgroup2Magic {
+				cgroupVersion = "2"
+			} else {
+				cgroupVersion = "1 or hybrid"
+			}
+		}
+	}
+	switch cgroupVersion {
+	case "2":
+		expect("cgroup", doctor.StatusOK, "cgroup v2")
+	case "1", "1 or hybrid":
+		expect("cgroup", doctor.StatusWarn, "cgroup "+cgroupVersion)
+	}
+
+	expect("loopback", doctor.StatusOK, "tests bind loopback ports all the time")
+
+	if path, err := exec.LookPath("kubectl"); err != nil {
+		expect("kubectl", doctor.StatusFail, "no kubectl on PATH")
+	} else if !strings.HasPrefix(byName["kubectl"].Detail, path+" ") {
+		t.Errorf("kubectl detail does not start with %s: %s", path, byName["kubectl"].Detail)
+	}
+
+	if missing := (&sim.Provider{BinDir: binDir}).MissingBinaries(); len(missing) == 0 {
+		expect("sim-binaries", doctor.StatusOK, "all in "+binDir)
+	} else {
+		expect("sim-binaries", doctor.StatusWarn, "missing "+strings.Join(missing, ", "))
+	}
+}
+
+// TestHostPathAndOutput: Host looks programs up on the PATH it is given and
+// turns a failing program's stderr into the error.
+func TestDoctorHostPathAndOutput(t *testing.T) {
+	dir := t.TempDir()
+	script := "#!/bin/sh\necho \"out $*\"\n[ \"$1\" = fail ] && { echo 'it broke' >&2; exit 1; }\nexit 0\n"
+	if err := os.WriteFile(dir+"/tool", []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/notexec", []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sys := doctor.Host(func(k string) string {
+		if k == "PATH" {
+			return "/nonexistent::" + dir
+		}
+		return ""
+	})
+	path, err := sys.LookPath("tool")
+	if err != nil || path != dir+"/tool" {
+		t.Fatalf("LookPath(tool) = %q, %v; want %s/tool", path, err, dir)
+	}
+	if _, err := sys.LookPath("notexec"); err == nil {
+		t.Error("LookPath found a file that is not executable")
+	}
+	if _, err := doctor.Host(func(string) string { return "" }).LookPath("tool"); err == nil {
+		t.Error("LookPath found a program with an empty PATH")
+	}
+	out, err := sys.Output(context.Background(), path, "hello")
+	if err != nil || string(out) != "out hello\n" {
+		t.Errorf("Output(hello) = %q, %v", out, err)
+	}
+	_, err = sys.Output(context.Background(), path, "fail")
+	if err == nil || err.Error() != "it broke" {
+		t.Errorf("Output(fail) error = %v, want the program's stderr", err)
+	}
+	if addr, err := sys.ListenLoopback(); err != nil || !strings.HasPrefix(addr, "127.0.0.1:") {
+		t.Errorf("ListenLoopback = %q, %v", addr, err)
+	}
+}
