@@ -80,6 +80,23 @@ func (s *session) attempt(args []string) (*scenarios.Scenario, *runner.Attempt, 
 	return sc, att, nil
 }
 
+// onAttempt is the RunE of commands about one scenario attempt ("grade
+// [<scenario>]", "hint", ...): it connects, resolves the scenario (the
+// argument, else the lab's current attempt) and calls run.
+func (a *app) onAttempt(run func(cmd *cobra.Command, s *session, sc *scenarios.Scenario, att *runner.Attempt) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		s, err := a.session(cmd.Context())
+		if err != nil {
+			return err
+		}
+		sc, att, err := s.attempt(args)
+		if err != nil {
+			return err
+		}
+		return run(cmd, s, sc, att)
+	}
+}
+
 func (a *app) completeScenarios(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
@@ -307,39 +324,38 @@ actual and why for each failed check. The grader only reads; it never changes th
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			sc, _, err := s.attempt(args)
-			if err != nil {
-				return err
-			}
-			if a.env.IO.errTTY {
-				// Failing checks are observed again until their timeout;
-				// say so rather than sit silent for seconds.
-				fmt.Fprintf(a.env.IO.ErrOut, "Grading %s (failing checks are retried while the cluster settles) ...", sc.ID)
-			}
-			rep := s.runner.Grade(cmd.Context(), sc, s.runner.Grading)
-			if a.env.IO.errTTY {
-				fmt.Fprint(a.env.IO.ErrOut, "\r\x1b[K")
-			}
-			if output == "json" {
-				if err := writeJSON(a.env.IO.Out, rep); err != nil {
-					return err
-				}
-			} else if err := a.printReport(rep, explain); err != nil {
-				return err
-			}
-			if !rep.Passed {
-				return silentExit(ExitChecksFailed)
-			}
-			return nil
+			return a.onAttempt(func(cmd *cobra.Command, s *session, sc *scenarios.Scenario, _ *runner.Attempt) error {
+				return a.grade(cmd, s, sc, output, explain)
+			})(cmd, args)
 		},
 	}
 	outputFlag(cmd, &output, "table", "json")
 	cmd.Flags().BoolVar(&explain, "explain", false, "show expected vs actual and why for each failed check")
 	return cmd
+}
+
+// grade grades the scenario and prints the report.
+func (a *app) grade(cmd *cobra.Command, s *session, sc *scenarios.Scenario, output string, explain bool) error {
+	if a.env.IO.errTTY {
+		// Failing checks are observed again until their timeout;
+		// say so rather than sit silent for seconds.
+		fmt.Fprintf(a.env.IO.ErrOut, "Grading %s (failing checks are retried while the cluster settles) ...", sc.ID)
+	}
+	rep := s.runner.Grade(cmd.Context(), sc, s.runner.Grading)
+	if a.env.IO.errTTY {
+		fmt.Fprint(a.env.IO.ErrOut, "\r\x1b[K")
+	}
+	if output == "json" {
+		if err := writeJSON(a.env.IO.Out, rep); err != nil {
+			return err
+		}
+	} else if err := a.printReport(rep, explain); err != nil {
+		return err
+	}
+	if !rep.Passed {
+		return silentExit(ExitChecksFailed)
+	}
+	return nil
 }
 
 func (a *app) printReport(rep grader.Report, explain bool) error {
@@ -388,18 +404,11 @@ func (a *app) resetCommand() *cobra.Command {
 		Short:             "Start a scenario over: remove what it created and run its setup again",
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeScenarios,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			sc, att, err := s.attempt(args)
-			if err != nil {
-				return err
-			}
+		RunE: a.onAttempt(func(cmd *cobra.Command, s *session, sc *scenarios.Scenario, att *runner.Attempt) error {
 			p := &progress{io: a.env.IO, now: a.env.Now}
 			var changed []string
-			err = lab.Step(p, "Resetting "+sc.ID, func() error {
+			err := lab.Step(p, "Resetting "+sc.ID, func() error {
+				var err error
 				changed, err = s.runner.Start(cmd.Context(), sc)
 				return err
 			})
@@ -415,7 +424,7 @@ func (a *app) resetCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.env.IO.ErrOut, "%d change(s); the task is as new. `ckalab show %s` prints it again.\n", len(changed), sc.ID)
 			return nil
-		},
+		}),
 	}
 }
 
@@ -426,15 +435,7 @@ func (a *app) hintCommand() *cobra.Command {
 		Short:             "Show the next hint (--all for every hint)",
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeScenarios,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			sc, att, err := s.attempt(args)
-			if err != nil {
-				return err
-			}
+		RunE: a.onAttempt(func(cmd *cobra.Command, s *session, sc *scenarios.Scenario, att *runner.Attempt) error {
 			if len(sc.Hints) == 0 {
 				fmt.Fprintln(a.env.IO.Out, "This scenario has no hints.")
 				return nil
@@ -451,7 +452,7 @@ func (a *app) hintCommand() *cobra.Command {
 			}
 			att.HintsShown = n
 			return s.store.Put(s.cluster.Context, att)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "show every hint")
 	return cmd
@@ -464,15 +465,7 @@ func (a *app) solutionCommand() *cobra.Command {
 		Short:             "Show the reference solution (--apply runs it on the lab)",
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeScenarios,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			sc, _, err := s.attempt(args)
-			if err != nil {
-				return err
-			}
+		RunE: a.onAttempt(func(cmd *cobra.Command, s *session, sc *scenarios.Scenario, _ *runner.Attempt) error {
 			io := a.env.IO
 			c := io.Colors()
 			fmt.Fprintf(io.Out, "%s\n%s\n\n", c.Bold("Solution: "+sc.Title), strings.TrimSpace(sc.Solution.Explain))
@@ -494,7 +487,7 @@ func (a *app) solutionCommand() *cobra.Command {
 				_, err := s.runner.Apply(cmd.Context(), sc, sc.Solution.Steps)
 				return err
 			})
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&apply, "apply", false, "run the solution's steps on the lab")
 	return cmd
