@@ -1,6 +1,7 @@
 package grader
 
 import (
+	"sort"
 	"time"
 
 	"github.com/ckalab/ckalab/internal/yamlx"
@@ -28,6 +29,6 @@ func (k Kinds) Names() []string {
 	for n := range k {
 		names = append(names, n)
 	}
-	sortStrings(names)
+	sort.Strings(names)
 	return names
 }
