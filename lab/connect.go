@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -45,6 +46,38 @@ const (
 type Target struct {
 	Kubeconfig string
 	Context    string
+	// Getenv, when set, is where KUBECONFIG and HOME are read (instead of
+	// the process environment that client-go reads by itself).
+	Getenv func(string) string
+}
+
+// loadingRules are kubectl's rules, fed from the injected environment.
+func (t Target) loadingRules() *clientcmd.ClientConfigLoadingRules {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if t.Getenv != nil {
+		rules.Precedence = KubeconfigPaths(t.Getenv)
+	}
+	if t.Kubeconfig != "" {
+		rules.ExplicitPath = t.Kubeconfig
+	}
+	return rules
+}
+
+// KubeconfigPaths are the files kubectl reads without --kubeconfig: those
+// of $KUBECONFIG, else ~/.kube/config.
+func KubeconfigPaths(getenv func(string) string) []string {
+	if env := getenv(clientcmd.RecommendedConfigPathEnvVar); env != "" {
+		var paths []string
+		for _, p := range filepath.SplitList(env) {
+			if p != "" {
+				paths = append(paths, p)
+			}
+		}
+		if len(paths) > 0 {
+			return paths
+		}
+	}
+	return []string{filepath.Join(getenv("HOME"), clientcmd.RecommendedHomeDir, clientcmd.RecommendedFileName)}
 }
 
 // Cluster is a connected lab.
@@ -61,10 +94,7 @@ type Cluster struct {
 
 // RawConfig loads the kubeconfig the target names and the context it selects.
 func (t Target) RawConfig() (*clientcmdapi.Config, string, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if t.Kubeconfig != "" {
-		rules.ExplicitPath = t.Kubeconfig
-	}
+	rules := t.loadingRules()
 	cfg, err := rules.Load()
 	if err != nil {
 		return nil, "", fmt.Errorf("load kubeconfig: %w", err)
@@ -78,10 +108,7 @@ func (t Target) RawConfig() (*clientcmdapi.Config, string, error) {
 
 // RESTConfig resolves the target to a client configuration.
 func (t Target) RESTConfig() (*rest.Config, string, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if t.Kubeconfig != "" {
-		rules.ExplicitPath = t.Kubeconfig
-	}
+	rules := t.loadingRules()
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: t.Context}
 	cc := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides)
 	raw, err := cc.RawConfig()

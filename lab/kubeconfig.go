@@ -8,17 +8,23 @@ import (
 )
 
 // UserKubeconfig edits the user's kubeconfig (the first KUBECONFIG file, else
-// ~/.kube/config) the way kind does: a lab adds its cluster, user and context
+// ~/.kube/config; client-go creates it when missing) the way kind does: a lab adds its cluster, user and context
 // under one name and removes them when it goes away.
 type UserKubeconfig struct {
 	// Path overrides the standard location (tests, --kubeconfig).
 	Path string
+	// Getenv, when set, is where KUBECONFIG and HOME are read.
+	Getenv func(string) string
 }
 
 func (u UserKubeconfig) pathOptions() *clientcmd.PathOptions {
 	po := clientcmd.NewDefaultPathOptions()
-	if u.Path != "" {
+	switch {
+	case u.Path != "":
 		po.LoadingRules.ExplicitPath = u.Path
+	case u.Getenv != nil:
+		// As kind does: the lab's entries go to the first kubeconfig file.
+		po.LoadingRules.ExplicitPath = KubeconfigPaths(u.Getenv)[0]
 	}
 	return po
 }

@@ -159,7 +159,9 @@ func (a *app) rootCommand() *cobra.Command {
 func (a *app) dirs() (lab.Dirs, error) { return lab.DirsFromEnv(a.env.Getenv) }
 
 // target is the kubectl-style cluster selection.
-func (a *app) target() lab.Target { return lab.Target{Kubeconfig: a.kubeconfig, Context: a.context} }
+func (a *app) target() lab.Target {
+	return lab.Target{Kubeconfig: a.kubeconfig, Context: a.context, Getenv: a.env.Getenv}
+}
 
 // connect reaches the selected lab.
 func (a *app) connect(ctx context.Context) (*lab.Cluster, error) {
@@ -205,7 +207,7 @@ func (a *app) providers() (map[string]lab.Provider, error) {
 }
 
 func (a *app) completeContexts(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-	cfg, _, err := lab.Target{Kubeconfig: a.kubeconfig}.RawConfig()
+	cfg, _, err := lab.Target{Kubeconfig: a.kubeconfig, Getenv: a.env.Getenv}.RawConfig()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

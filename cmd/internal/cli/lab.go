@@ -92,7 +92,7 @@ func (a *app) labUp(ctx context.Context, p lab.Provider) error {
 		fmt.Fprintf(io.ErrOut, "The %s lab is already running (context %s); nothing changed.\n", p.Name(), res.ContextName)
 		return nil
 	}
-	prev, err := lab.UserKubeconfig{Path: a.kubeconfig}.Merge(res.ContextName, res.Kubeconfig)
+	prev, err := lab.UserKubeconfig{Path: a.kubeconfig, Getenv: a.env.Getenv}.Merge(res.ContextName, res.Kubeconfig)
 	if err != nil {
 		return fmt.Errorf("the lab runs, but adding it to your kubeconfig failed: %w\nUse it directly: export KUBECONFIG=%s", err, res.KubeconfigPath)
 	}
@@ -124,7 +124,7 @@ func (a *app) labDownCommand() *cobra.Command {
 				return err
 			}
 			if st.ContextName != "" {
-				if err := (lab.UserKubeconfig{Path: a.kubeconfig}).Remove(st.ContextName); err != nil {
+				if err := (lab.UserKubeconfig{Path: a.kubeconfig, Getenv: a.env.Getenv}).Remove(st.ContextName); err != nil {
 					return err
 				}
 				if err := a.forgetContext(st.ContextName); err != nil {
