@@ -129,6 +129,26 @@ func TestLabLifecycle(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	// busybox with no command crash-loops, as on a real node.
+	crash := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "crash", Namespace: "default"},
+		Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox:1.36"}}}}
+	if _, err := c.Kube.CoreV1().Pods("default").Create(ctx, crash, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		got, err := c.Kube.CoreV1().Pods("default").Get(ctx, "crash", metav1.GetOptions{})
+		if err == nil && len(got.Status.ContainerStatuses) == 1 {
+			cs := got.Status.ContainerStatuses[0]
+			if cs.State.Waiting == nil || cs.State.Waiting.Reason != "CrashLoopBackOff" || cs.Ready {
+				t.Fatalf("busybox without a command: %+v, want CrashLoopBackOff and not ready", cs)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pod crash has no container status: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	// Deletion completes.
 	if err := c.Kube.CoreV1().Pods("default").Delete(ctx, "web", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
