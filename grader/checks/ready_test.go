@@ -153,7 +153,7 @@ spec:
     metadata: {labels: {app: %[1]s}}
     spec:%[2]s
       containers:
-      - {name: agent, image: busybox:1}
+      - {name: agent, image: busybox:1, command: [sleep, infinity]}
 `, name, tol)
 }
 

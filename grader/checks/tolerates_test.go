@@ -177,7 +177,7 @@ spec:
         spec:
           restartPolicy: OnFailure
           tolerations: [{operator: Exists}]
-          containers: [{name: main, image: busybox:1}]
+          containers: [{name: main, image: busybox:1, command: [sleep, infinity]}]
 `)
 	ds := build(t, "tolerates", fmt.Sprintf(`
 apiVersion: apps/v1

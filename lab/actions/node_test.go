@@ -77,7 +77,7 @@ spec:
     metadata: {labels: {app: agent}}
     spec:
       nodeSelector: {kubernetes.io/hostname: %[2]s}
-      containers: [{name: agent, image: busybox:1}]
+      containers: [{name: agent, image: busybox:1, command: [sleep, infinity]}]
 `, ns, worker2))
 	web := waitReady(t, c, ns, "app=web", 2)
 	bare := waitReady(t, c, ns, "app=bare", 1)
