@@ -12,11 +12,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/sim"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -142,4 +148,67 @@ func Need(t testing.TB, l *Lab) *Lab {
 		t.Skip("integration test: no sim binaries (run `make sim`)")
 	}
 	return l
+}
+
+// names makes test object names unique within a test binary.
+var names atomic.Int64
+
+var nonName = regexp.MustCompile(`[^a-z0-9]+`)
+
+// UniqueName derives a DNS-label name from the test's name, unique across
+// the binary's tests and runs.
+func UniqueName(t testing.TB) string {
+	base := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	if len(base) > 40 {
+		base = strings.Trim(base[:40], "-")
+	}
+	return fmt.Sprintf("%s-%d-%d", base, names.Add(1), time.Now().UnixNano()%100000)
+}
+
+// DeleteNamespaceAtCleanup removes the namespace when the test ends.
+func DeleteNamespaceAtCleanup(t testing.TB, c *lab.Cluster, name string) {
+	t.Cleanup(func() {
+		err := c.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Errorf("delete namespace %s: %v", name, err)
+		}
+	})
+}
+
+// Namespace creates a namespace unique to the test, waits for its default
+// ServiceAccount (pods are refused without it) and deletes it afterwards.
+func Namespace(t testing.TB, c *lab.Cluster) string {
+	t.Helper()
+	name := UniqueName(t)
+	ctx := context.Background()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if _, err := c.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
+		t.Fatalf("create namespace %s: %v", name, err)
+	}
+	DeleteNamespaceAtCleanup(t, c, name)
+	WaitFor(t, 30*time.Second, "default ServiceAccount in "+name, func() (bool, string) {
+		_, err := c.Kube.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
+		if err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
+	return name
+}
+
+// WaitFor polls cond until it holds; on timeout the test fails with the
+// last reason.
+func WaitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s: still not true after %s: %s", what, timeout, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

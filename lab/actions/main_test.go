@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,13 +13,18 @@ import (
 	"github.com/ckalab/ckalab/lab/actions"
 	"gopkg.in/yaml.v3"
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 var sl *simtest.Lab
 
 func TestMain(m *testing.M) { os.Exit(simtest.Main(m, &sl)) }
+
+// Shared with every package's integration tests.
+var (
+	newNS   = simtest.Namespace
+	waitFor = simtest.WaitFor
+)
 
 const (
 	controlPlane = "ckalab-control-plane"
@@ -61,65 +64,6 @@ func run(t *testing.T, env actions.Env, s actions.Spec) []string {
 		t.Fatalf("%s: %v", s.Name(), err)
 	}
 	return changed
-}
-
-var nsCounter atomic.Int64
-
-var nonName = regexp.MustCompile(`[^a-z0-9]+`)
-
-func uniqueName(t *testing.T) string {
-	base := strings.Trim(nonName.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
-	if len(base) > 40 {
-		base = strings.Trim(base[:40], "-")
-	}
-	return fmt.Sprintf("%s-%d-%d", base, nsCounter.Add(1), time.Now().UnixNano()%100000)
-}
-
-// newNS creates a namespace unique to the test, waits for its default
-// ServiceAccount (pods are refused without it) and deletes it afterwards.
-func newNS(t *testing.T, c *lab.Cluster) string {
-	t.Helper()
-	name := uniqueName(t)
-	ctx := context.Background()
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if _, err := c.Kube.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{}); err != nil {
-		t.Fatalf("create namespace %s: %v", name, err)
-	}
-	cleanupNS(t, c, name)
-	waitFor(t, 30*time.Second, "default ServiceAccount in "+name, func() (bool, string) {
-		_, err := c.Kube.CoreV1().ServiceAccounts(name).Get(ctx, "default", metav1.GetOptions{})
-		if err != nil {
-			return false, err.Error()
-		}
-		return true, ""
-	})
-	return name
-}
-
-func cleanupNS(t *testing.T, c *lab.Cluster, name string) {
-	t.Cleanup(func() {
-		err := c.Kube.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
-		if err != nil && !apierrors.IsNotFound(err) {
-			t.Errorf("delete namespace %s: %v", name, err)
-		}
-	})
-}
-
-// waitFor polls cond until it holds; on timeout the test fails with the
-// last reason.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, why := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: still not true after %s: %s", what, timeout, why)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 // podsOf lists the pods with a label selector.

@@ -20,8 +20,8 @@ func TestApplyInlineMultiDocIdempotent(t *testing.T) {
 	l := simtest.Need(t, sl)
 	c := l.Cluster
 	ctx := context.Background()
-	ns := uniqueName(t)
-	cleanupNS(t, c, ns)
+	ns := simtest.UniqueName(t)
+	simtest.DeleteNamespaceAtCleanup(t, c, ns)
 	env := actions.Env{Cluster: c}
 	s := step(t, fmt.Sprintf(`
 apply:
@@ -86,7 +86,7 @@ func TestApplyDefaultNamespace(t *testing.T) {
 	l := simtest.Need(t, sl)
 	c := l.Cluster
 	ctx := context.Background()
-	name := uniqueName(t)
+	name := simtest.UniqueName(t)
 	t.Cleanup(func() {
 		_ = c.Kube.CoreV1().ConfigMaps("default").Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
@@ -312,7 +312,7 @@ delete: {apiVersion: apps/v1, kind: Deployment, name: web, namespace: %s, timeou
 	}
 
 	// Cluster-scoped objects by name.
-	role := uniqueName(t)
+	role := simtest.UniqueName(t)
 	apply(t, env, fmt.Sprintf("{apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, metadata: {name: %s}, rules: []}", role))
 	t.Cleanup(func() {
 		_ = c.Kube.RbacV1().ClusterRoles().Delete(context.Background(), role, metav1.DeleteOptions{})
