@@ -6,6 +6,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 )
@@ -67,6 +68,24 @@ type Node struct {
 // Labs without node access have none.
 type Execer interface {
 	Exec(ctx context.Context, node string, argv []string, stdin []byte) (stdout, stderr []byte, exitCode int, err error)
+}
+
+// Shell opens an interactive root shell in a lab node (`ckalab ssh`).
+type Shell interface {
+	Shell(ctx context.Context, node string, sio ShellIO) error
+}
+
+// ShellIO is the user's terminal for a Shell.
+type ShellIO struct {
+	// TTY asks for a terminal; set it when In is one.
+	TTY bool
+	// Term is the user's $TERM.
+	Term string
+	// Command runs instead of a login shell when set.
+	Command []string
+	In      io.Reader
+	Out     io.Writer
+	Err     io.Writer
 }
 
 // Info is what a lab says about itself. Providers write it into the cluster

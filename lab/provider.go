@@ -2,6 +2,8 @@ package lab
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -65,4 +67,17 @@ func Step(p Progress, name string, fn func() error) error {
 	err := fn()
 	p.End(err == nil)
 	return err
+}
+
+// CreateOrCleanUp runs create and, when it fails, takes down whatever it
+// made, so that a half-made lab never blocks the next lab up.
+func CreateOrCleanUp(ctx context.Context, p Provider, create func() (UpResult, error)) (UpResult, error) {
+	res, err := create()
+	if err != nil {
+		if derr := p.Down(context.WithoutCancel(ctx), NoProgress{}); derr != nil {
+			err = errors.Join(err, fmt.Errorf("clean up the failed lab: %w", derr))
+		}
+		return UpResult{}, err
+	}
+	return res, nil
 }

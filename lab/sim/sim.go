@@ -127,15 +127,7 @@ func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult,
 	if missing := p.MissingBinaries(); len(missing) > 0 {
 		return lab.UpResult{}, fmt.Errorf("sim binaries missing in %s: %s; build them with `make sim` (about 12 minutes once)", p.BinDir, strings.Join(missing, ", "))
 	}
-	res, err := p.create(ctx, progress)
-	if err != nil {
-		// Never leave a half-made lab behind: it would block the next lab up.
-		if derr := p.Down(context.WithoutCancel(ctx), lab.NoProgress{}); derr != nil {
-			err = errors.Join(err, fmt.Errorf("clean up the failed lab: %w", derr))
-		}
-		return lab.UpResult{}, err
-	}
-	return res, nil
+	return lab.CreateOrCleanUp(ctx, p, func() (lab.UpResult, error) { return p.create(ctx, progress) })
 }
 
 func deadNames(st lab.Status) string {

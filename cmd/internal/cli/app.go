@@ -15,6 +15,7 @@ import (
 
 	"github.com/ckalab/ckalab/grader/checks"
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/kind"
 	"github.com/ckalab/ckalab/lab/sim"
 	"github.com/ckalab/ckalab/scenarios"
 	"github.com/spf13/cobra"
@@ -148,6 +149,8 @@ func (a *app) rootCommand() *cobra.Command {
 	labCmd.GroupID = "lab"
 	root.AddCommand(labCmd)
 	root.AddCommand(a.doctorCommand()) // GroupID "lab"
+	root.AddCommand(a.sshCommand())    // GroupID "lab"
+	root.AddCommand(a.imagesCommand()) // GroupID "lab"
 	sc := a.scenarioCommand()
 	sc.GroupID = "author"
 	root.AddCommand(sc)
@@ -203,7 +206,28 @@ func (a *app) providers() (map[string]lab.Provider, error) {
 	if bin := a.env.Getenv("CKALAB_SIM_BIN"); bin != "" {
 		p.BinDir = bin
 	}
-	return map[string]lab.Provider{"sim": p}, nil
+	k, err := a.kindProvider()
+	if err != nil {
+		return nil, err
+	}
+	return map[string]lab.Provider{"sim": p, "kind": k}, nil
+}
+
+// kindProvider is the kind lab, with its node image from $CKALAB_KIND_IMAGE
+// and every image the catalog uses preloaded from the image cache.
+func (a *app) kindProvider() (*kind.Provider, error) {
+	d, err := a.dirs()
+	if err != nil {
+		return nil, err
+	}
+	k := kind.New(d)
+	if img := a.env.Getenv("CKALAB_KIND_IMAGE"); img != "" {
+		k.Image = img
+	}
+	if cat, err := a.catalog(); err == nil {
+		k.Preload = catalogImages(cat)
+	}
+	return k, nil
 }
 
 func (a *app) completeContexts(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

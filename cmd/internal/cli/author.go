@@ -100,6 +100,9 @@ marks); clean up. A path (scenario.yaml or its folder) tests a scenario outside 
 					continue
 				}
 				fmt.Fprintf(io.ErrOut, "%s\n", c.Bold(sc.ID))
+				if err := a.ensureImages(cmd.Context(), s, sc); err != nil {
+					return err
+				}
 				rep := s.runner.Test(cmd.Context(), sc, runner.TestOptions{Now: a.env.Now})
 				for _, st := range rep.Stages {
 					icon := c.SuccessIcon()

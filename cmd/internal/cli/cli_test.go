@@ -92,11 +92,13 @@ func TestUsageErrors(t *testing.T) {
 		{"scenario test -o yaml", []string{"scenario", "test", "--all", "-o", "yaml"}, nil, `--output "yaml": want text or json`},
 		{"scenario test without ids or --all", []string{"scenario", "test"}, nil, "name scenarios or pass --all"},
 		{"scenario test with ids and --all", []string{"scenario", "test", "--all", "rbac-deployer"}, nil, "name scenarios or pass --all"},
-		{"lab up --provider kind", []string{"lab", "up", "--provider", "kind"}, nil, "--provider kind: the kind provider is not available in this build yet; use the sim provider"},
+		{"lab up --image with the sim", []string{"lab", "up", "--provider", "sim", "--image", "x:1"}, nil, "--image is for the kind provider"},
+		{"ssh with two nodes", []string{"ssh", "ckalab-worker", "ckalab-worker2"}, nil, "one node, then the command after --: ckalab ssh <node> -- <command>..."},
+		{"ssh without a node", []string{"ssh"}, nil, "requires at least 1 arg(s), only received 0"},
+		{"images pull a bad name", []string{"images", "pull", "Busybox"}, nil, `image "Busybox": repository names are lower case (an argument is an image like busybox:1.36 or a scenario id)`},
 		{"list --domain nope", []string{"list", "--domain", "nope"}, nil, `--domain "nope": want one of cluster-architecture, services-and-networking, storage, troubleshooting, workloads-and-scheduling`},
-		{"lab up --provider nope", []string{"lab", "up", "--provider", "nope"}, nil, `--provider "nope": unknown provider (known: sim)`},
-		{"CKALAB_PROVIDER=nope lab up", []string{"lab", "up"}, map[string]string{"CKALAB_PROVIDER": "nope"}, `$CKALAB_PROVIDER "nope": unknown provider (known: sim)`},
-		{"CKALAB_PROVIDER=kind lab status", []string{"lab", "status"}, map[string]string{"CKALAB_PROVIDER": "kind"}, "$CKALAB_PROVIDER kind: the kind provider is not available in this build yet; use the sim provider"},
+		{"lab up --provider nope", []string{"lab", "up", "--provider", "nope"}, nil, `--provider "nope": unknown provider (known: kind, sim)`},
+		{"CKALAB_PROVIDER=nope lab up", []string{"lab", "up"}, map[string]string{"CKALAB_PROVIDER": "nope"}, `$CKALAB_PROVIDER "nope": unknown provider (known: kind, sim)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

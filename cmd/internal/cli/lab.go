@@ -6,8 +6,10 @@ import (
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/kind"
 	"github.com/spf13/cobra"
 )
 
@@ -20,6 +22,10 @@ func (a *app) labCommand() *cobra.Command {
 		Long: `A lab is a practice cluster with nodes ckalab-control-plane, ckalab-worker and ckalab-worker2.
 
 Providers:
+  kind  one control plane and two workers as Docker containers (sigs.k8s.io/kind): real
+        kubelets, containers, pod networking with NetworkPolicy, static pods, etcd, and a
+        root shell on each node ('ckalab ssh'). Node image: ckalab/node:v1.37.2, built
+        offline by 'make kind-image' (or --image kindest/node:v1.37.0 with a registry).
   sim   the real etcd, kube-apiserver, kube-controller-manager and kube-scheduler (v1.37.2)
         on loopback, with nodes simulated by kwok. No Docker. API-level practice:
         RBAC, admission, scheduling, controllers. Build it once with 'make sim'.`,
@@ -44,25 +50,22 @@ func (a *app) provider(cmd *cobra.Command, flag string) (lab.Provider, error) {
 	}
 	p, ok := ps[name]
 	if !ok {
-		if name == "kind" {
-			return nil, usageError("%s kind: the kind provider is not available in this build yet; use the sim provider", from)
-		}
-		return nil, usageError("%s %q: unknown provider (known: sim)", from, name)
+		return nil, usageError("%s %q: unknown provider (known: %s)", from, name, strings.Join(sortedNames(ps), ", "))
 	}
 	return p, nil
 }
 
 func providerFlag(cmd *cobra.Command, target *string) {
-	cmd.Flags().StringVar(target, "provider", defaultProvider, "lab provider: sim (also $CKALAB_PROVIDER)")
-	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions([]string{"sim"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().StringVar(target, "provider", defaultProvider, "lab provider: kind or sim (also $CKALAB_PROVIDER)")
+	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions([]string{"kind", "sim"}, cobra.ShellCompDirectiveNoFileComp))
 }
 
 func (a *app) labUpCommand() *cobra.Command {
-	var providerName string
+	var providerName, image string
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start a lab and point kubectl at it",
-		Long: `Start a lab. Its context (ckalab-sim for the sim) is added to your kubeconfig
+		Long: `Start a lab. Its context (kind-ckalab, ckalab-sim) is added to your kubeconfig
 ($KUBECONFIG or ~/.kube/config, or --kubeconfig) and made current, as kind does.
 On a running lab it says so and changes nothing.`,
 		Args: cobra.NoArgs,
@@ -71,10 +74,16 @@ On a running lab it says so and changes nothing.`,
 			if err != nil {
 				return err
 			}
+			if k, ok := p.(*kind.Provider); ok && image != "" {
+				k.Image = image
+			} else if image != "" {
+				return usageError("--image is for the kind provider")
+			}
 			return a.labUp(cmd.Context(), p)
 		},
 	}
 	providerFlag(cmd, &providerName)
+	cmd.Flags().StringVar(&image, "image", "", "kind node image (default "+kind.DefaultImage+"; also $CKALAB_KIND_IMAGE)")
 	return cmd
 }
 

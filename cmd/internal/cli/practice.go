@@ -11,6 +11,8 @@ import (
 	"github.com/ckalab/ckalab/content"
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/images"
+	"github.com/ckalab/ckalab/lab/kind"
 	"github.com/ckalab/ckalab/scenarios"
 	"github.com/ckalab/ckalab/scenarios/runner"
 	"github.com/spf13/cobra"
@@ -19,6 +21,9 @@ import (
 // session is a connected lab with its runner and attempt store.
 type session struct {
 	cluster *lab.Cluster
+	// kind is the lab's provider when it is a kind lab: node exec and
+	// image loading go through it.
+	kind    *kind.Provider
 	runner  *runner.Runner
 	store   runner.Store
 	catalog *scenarios.Catalog
@@ -37,12 +42,33 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
+	var k *kind.Provider
+	if c.Info.Provider == kind.ProviderName {
+		if k, err = a.kindProvider(); err != nil {
+			return nil, err
+		}
+		c.Exec = k
+	}
 	return &session{
+		kind:    k,
 		cluster: c,
 		runner:  &runner.Runner{Cluster: c, AnswerRoot: filepath.Join(d.State, "answers", c.Context), Grading: grader.Options{Now: a.env.Now}},
 		store:   runner.Store{Path: filepath.Join(d.State, "attempts.json")},
 		catalog: cat,
 	}, nil
+}
+
+// ensureImages loads the images a scenario lists into a kind lab's nodes
+// from the image cache, before setup changes anything.
+func (a *app) ensureImages(ctx context.Context, s *session, sc *scenarios.Scenario) error {
+	if s.kind == nil || len(sc.File.Images) == 0 {
+		return nil
+	}
+	refs, err := images.NormalizeAll(sc.File.Images)
+	if err != nil {
+		return fmt.Errorf("scenario %s: %w", sc.ID, err)
+	}
+	return s.kind.LoadImages(ctx, s.kind.Cache, refs, &progress{io: a.env.IO, now: a.env.Now})
 }
 
 // forgetContext drops the attempts of a lab that went away.
@@ -267,6 +293,9 @@ Solve it with kubectl, then run 'ckalab grade'. Without a name, pick one from a 
 				return err
 			}
 			if err := s.runner.CheckCapabilities(sc); err != nil {
+				return err
+			}
+			if err := a.ensureImages(cmd.Context(), s, sc); err != nil {
 				return err
 			}
 			p := &progress{io: a.env.IO, now: a.env.Now}

@@ -1,0 +1,370 @@
+// Package kind runs a lab as a kind cluster: one control plane and two
+// workers, each a Docker container made by the sigs.k8s.io/kind library.
+// It is the lab learners use: real kubelets, containers, pod networking with
+// NetworkPolicy, static pods, etcd, and a root shell on every node.
+package kind
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/dockercli"
+	"github.com/ckalab/ckalab/lab/images"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	"sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
+	kindlog "sigs.k8s.io/kind/pkg/log"
+)
+
+const (
+	ProviderName = "kind"
+	// ClusterName is the kind cluster's name; its nodes are then
+	// ckalab-control-plane, ckalab-worker and ckalab-worker2, as in the sim.
+	ClusterName = "ckalab"
+	// ContextName follows kind's own convention (kind-<cluster>), so that
+	// `kind delete cluster --name ckalab` also cleans it up.
+	ContextName = "kind-" + ClusterName
+	// KubernetesVersion is the version of the node image ckalab builds.
+	KubernetesVersion = "v1.37.2"
+	// DefaultImage is the node image `make kind-image` builds offline: kind's
+	// node layout plus what CKA tasks need on a node (etcdctl, an editor).
+	DefaultImage = "ckalab/node:" + KubernetesVersion
+	// waitForReady bounds kind's own wait for the control plane; the nodes
+	// are then waited for by ckalab, with progress.
+	waitForReady = 4 * time.Minute
+)
+
+// Cluster is the part of kind's cluster.Provider a lab uses; tests give a
+// fake one.
+type Cluster interface {
+	Create(name string, options ...cluster.CreateOption) error
+	Delete(name, explicitKubeconfigPath string) error
+	List() ([]string, error)
+	KubeConfig(name string, internal bool) (string, error)
+	ListNodes(name string) ([]nodes.Node, error)
+}
+
+// Provider makes and removes the kind lab.
+type Provider struct {
+	// KindCluster names the kind cluster; empty means ClusterName. Tests
+	// use their own so that they never touch a user's lab.
+	KindCluster string
+	// StateDir holds the lab's own kubeconfig.
+	StateDir string
+	// Image is the node image; it must be in the local Docker engine or
+	// pullable.
+	Image string
+	// Docker runs the docker CLI (image checks, node state, shells).
+	Docker dockercli.Docker
+	// Cache holds image archives; Preload names (normalized) the ones
+	// loaded into every node after creation. Preloaded images missing from
+	// the cache are skipped: `ckalab start` names them when a scenario
+	// needs one.
+	Cache   images.Cache
+	Preload []string
+	// NewCluster returns kind's provider logging to l.
+	NewCluster func(l kindlog.Logger) Cluster
+}
+
+// New returns the kind provider with its state under dirs.
+func New(dirs lab.Dirs) *Provider {
+	docker := dockercli.CLI{}
+	return &Provider{
+		Cache:    images.Cache{Dir: images.DefaultDir(dirs), Docker: docker},
+		StateDir: filepath.Join(dirs.State, "labs", ProviderName),
+		Image:    DefaultImage,
+		Docker:   docker,
+		NewCluster: func(l kindlog.Logger) Cluster {
+			return cluster.NewProvider(cluster.ProviderWithDocker(), cluster.ProviderWithLogger(l))
+		},
+	}
+}
+
+// Name implements lab.Provider.
+func (p *Provider) Name() string { return ProviderName }
+
+func (p *Provider) kubeconfigPath() string { return filepath.Join(p.StateDir, "kubeconfig") }
+
+// Info describes every kind lab.
+func Info() lab.Info { return infoFor(ClusterName) }
+
+func infoFor(cluster string) lab.Info {
+	return lab.Info{
+		Provider:     ProviderName,
+		Name:         cluster,
+		Version:      KubernetesVersion,
+		Capabilities: lab.AllCapabilities(),
+		Nodes: []lab.Node{
+			// kind names nodes <cluster>-control-plane, -worker, -worker2.
+			{Name: cluster + "-control-plane", Role: lab.RoleControlPlane},
+			{Name: cluster + "-worker", Role: lab.RoleWorker},
+			{Name: cluster + "-worker2", Role: lab.RoleWorker},
+		},
+	}
+}
+
+func (p *Provider) cluster() string {
+	if p.KindCluster != "" {
+		return p.KindCluster
+	}
+	return ClusterName
+}
+
+// quiet is kind's provider for calls whose progress nobody watches.
+func (p *Provider) quiet() Cluster { return p.NewCluster(&progressLogger{progress: lab.NoProgress{}}) }
+
+func (p *Provider) contextName() string { return "kind-" + p.cluster() }
+
+// Config is the kind cluster ckalab asks for.
+func (p *Provider) Config() *v1alpha4.Cluster {
+	node := func(role v1alpha4.NodeRole) v1alpha4.Node { return v1alpha4.Node{Role: role, Image: p.Image} }
+	cfg := &v1alpha4.Cluster{
+		TypeMeta: v1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"},
+		Name:     p.cluster(),
+		Nodes: []v1alpha4.Node{
+			node(v1alpha4.ControlPlaneRole), node(v1alpha4.WorkerRole), node(v1alpha4.WorkerRole),
+		},
+		KubeadmConfigPatches: []string{
+			// Kubelets since 1.35 refuse cgroup v1 unless told otherwise, and
+			// many Docker hosts (WSL2, older distributions, ours) still run
+			// it. On cgroup v2 hosts the field changes nothing.
+			"kind: KubeletConfiguration\nfailCgroupV1: false\n",
+		},
+	}
+	v1alpha4.SetDefaultsCluster(cfg)
+	return cfg
+}
+
+// Up implements lab.Provider.
+func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult, error) {
+	exists, err := p.exists()
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	if exists {
+		st, err := p.Status(ctx)
+		if err != nil {
+			return lab.UpResult{}, err
+		}
+		if !st.Healthy {
+			return lab.UpResult{}, fmt.Errorf("a kind lab %q exists but is not healthy (%s); run `ckalab lab down` first", p.cluster(), unhealthy(st))
+		}
+		cfg, err := p.kubeconfig()
+		if err != nil {
+			return lab.UpResult{}, err
+		}
+		return lab.UpResult{AlreadyRunning: true, Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
+	}
+	if err := p.checkImage(ctx); err != nil {
+		return lab.UpResult{}, err
+	}
+	// kind removes its own containers when Create fails; the cluster and
+	// the files ckalab added after it must go too.
+	return lab.CreateOrCleanUp(ctx, p, func() (lab.UpResult, error) { return p.create(ctx, progress) })
+}
+
+func (p *Provider) exists() (bool, error) {
+	names, err := p.quiet().List()
+	if err != nil {
+		return false, fmt.Errorf("list kind clusters (is Docker running? `ckalab doctor` checks): %w", err)
+	}
+	return slices.Contains(names, p.cluster()), nil
+}
+
+// checkImage fails early, naming the fix, when the node image is neither
+// local nor something kind could pull.
+func (p *Provider) checkImage(ctx context.Context) error {
+	if _, err := p.Docker.Output(ctx, "image", "inspect", "--format", "{{.Id}}", p.Image); err == nil {
+		return nil
+	}
+	if p.Image == DefaultImage {
+		return fmt.Errorf("node image %s is not in Docker: build it once with `make kind-image` (offline, from Go modules and Debian packages), or use kind's published image with --image kindest/node:v1.37.0 (needs a registry; its nodes have no etcdctl or editor)", p.Image)
+	}
+	// Another image may be pulled by kind; say so now, since a machine
+	// without a registry then fails only after kind's own retries.
+	return nil
+}
+
+func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpResult, error) {
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		return lab.UpResult{}, fmt.Errorf("kind lab state: %w", err)
+	}
+	logger := &progressLogger{progress: progress}
+	err := p.NewCluster(logger).Create(p.cluster(),
+		cluster.CreateWithV1Alpha4Config(p.Config()),
+		cluster.CreateWithKubeconfigPath(p.kubeconfigPath()),
+		cluster.CreateWithWaitForReady(waitForReady),
+		cluster.CreateWithDisplayUsage(false),
+		cluster.CreateWithDisplaySalutation(false),
+	)
+	logger.close(err == nil)
+	if err != nil {
+		if w := logger.Warnings(); len(w) > 0 {
+			err = fmt.Errorf("%w\nkind said:\n  %s", err, strings.Join(w, "\n  "))
+		}
+		return lab.UpResult{}, fmt.Errorf("create the kind cluster: %w", err)
+	}
+	cfg, err := p.kubeconfig()
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	var cached []string
+	for _, ref := range p.Preload {
+		if p.Cache.Size(ref) >= 0 {
+			cached = append(cached, ref)
+		}
+	}
+	if err := p.LoadImages(ctx, p.Cache, cached, progress); err != nil {
+		return lab.UpResult{}, err
+	}
+	err = lab.Step(progress, "Marking the cluster as a ckalab lab 🏷", func() error {
+		rc, err := clientcmd.NewDefaultClientConfig(*cfg, nil).ClientConfig()
+		if err != nil {
+			return err
+		}
+		c, err := lab.NewCluster(rc)
+		if err != nil {
+			return err
+		}
+		return lab.WriteMarker(ctx, c.Kube, infoFor(p.cluster()))
+	})
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	return lab.UpResult{Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
+}
+
+// kubeconfig returns the lab's admin kubeconfig, rewriting the lab's own
+// file from kind when it went missing.
+func (p *Provider) kubeconfig() (*clientcmdapi.Config, error) {
+	raw, err := p.quiet().KubeConfig(p.cluster(), false)
+	if err != nil {
+		return nil, fmt.Errorf("kind lab kubeconfig: %w", err)
+	}
+	cfg, err := clientcmd.Load([]byte(raw))
+	if err != nil {
+		return nil, fmt.Errorf("kind lab kubeconfig: %w", err)
+	}
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := clientcmd.WriteToFile(*cfg, p.kubeconfigPath()); err != nil {
+		return nil, fmt.Errorf("write the lab's kubeconfig: %w", err)
+	}
+	return cfg, nil
+}
+
+// Down implements lab.Provider.
+func (p *Provider) Down(ctx context.Context, progress lab.Progress) error {
+	return lab.Step(progress, "Deleting the kind cluster 🧹", func() error {
+		var errs []error
+		if err := p.quiet().Delete(p.cluster(), p.kubeconfigPath()); err != nil {
+			errs = append(errs, fmt.Errorf("delete kind cluster %q: %w", p.cluster(), err))
+		}
+		if err := os.RemoveAll(p.StateDir); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", p.StateDir, err))
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// Status implements lab.Provider: one component per node container, with
+// its kubelet's state; the lab is healthy when every node container runs.
+func (p *Provider) Status(ctx context.Context) (lab.Status, error) {
+	st := lab.Status{Provider: ProviderName}
+	exists, err := p.exists()
+	if err != nil {
+		return st, err
+	}
+	if !exists {
+		return st, nil
+	}
+	st.Exists, st.Healthy = true, true
+	st.ContextName = p.contextName()
+	if _, err := os.Stat(p.kubeconfigPath()); err == nil {
+		st.KubeconfigPath = p.kubeconfigPath()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return st, err
+	}
+	ns, err := p.nodes()
+	if err != nil {
+		return st, err
+	}
+	for _, want := range infoFor(p.cluster()).Nodes {
+		cs := p.nodeStatus(ctx, want.Name, ns)
+		st.Healthy = st.Healthy && cs.Running
+		st.Components = append(st.Components, cs)
+	}
+	return st, nil
+}
+
+func (p *Provider) nodeStatus(ctx context.Context, name string, ns map[string]nodes.Node) lab.ComponentStatus {
+	cs := lab.ComponentStatus{Name: name}
+	if _, ok := ns[name]; !ok {
+		cs.Detail = "no container"
+		return cs
+	}
+	state, err := p.Docker.Output(ctx, "inspect", "--format", "{{.State.Status}}", name)
+	if err != nil {
+		cs.Detail = "inspect: " + err.Error()
+		return cs
+	}
+	if state = strings.TrimSpace(state); state != "running" {
+		cs.Detail = "container " + state
+		cs.LogTail = p.logTail(ctx, name)
+		return cs
+	}
+	// The container is the node: it runs. A stopped kubelet is a CKA task,
+	// not a broken lab, so it is reported, not counted against health.
+	cs.Running = true
+	out, _, _, err := p.Exec(ctx, name, []string{"systemctl", "is-active", "kubelet"}, nil)
+	if err != nil {
+		cs.Detail = "exec: " + err.Error()
+	} else {
+		cs.Detail = "kubelet " + strings.TrimSpace(string(out))
+	}
+	if v, _, _, err := p.Exec(ctx, name, []string{"cat", "/kind/version"}, nil); err == nil {
+		cs.Version = strings.TrimSpace(string(v))
+	}
+	return cs
+}
+
+func (p *Provider) logTail(ctx context.Context, name string) string {
+	out, err := p.Docker.Output(ctx, "logs", "--tail", "20", name)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimRight(out, "\n")
+}
+
+func (p *Provider) nodes() (map[string]nodes.Node, error) {
+	list, err := p.quiet().ListNodes(p.cluster())
+	if err != nil {
+		return nil, fmt.Errorf("list the lab's nodes: %w", err)
+	}
+	out := make(map[string]nodes.Node, len(list))
+	for _, n := range list {
+		out[n.String()] = n
+	}
+	return out, nil
+}
+
+func unhealthy(st lab.Status) string {
+	var bad []string
+	for _, c := range st.Components {
+		if !c.Running {
+			bad = append(bad, c.Name+": "+c.Detail)
+		}
+	}
+	return strings.Join(bad, "; ")
+}
