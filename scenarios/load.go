@@ -15,6 +15,7 @@ import (
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab/images"
 	"gopkg.in/yaml.v3"
 )
 
@@ -227,6 +228,11 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	for i, n := range f.Needs {
 		if _, err := lab.ParseCapability(n); err != nil {
 			ps.Add(item(at("needs"), i), yamlx.Index("needs", i), "%v", err)
+		}
+	}
+	for i, img := range f.Images {
+		if _, err := images.Normalize(img); err != nil {
+			ps.Add(item(at("images"), i), yamlx.Index("images", i), "%v", err)
 		}
 	}
 	if f.Lesson != "" {

@@ -434,6 +434,8 @@ func TestParseTypeErrorsDoNotCascade(t *testing.T) {
 			[]string{`m.yaml:12: checks: got the string ` + "`none`" + `, want a list`, `m.yaml:13: x: unknown field`}},
 		{"a step of the wrong kind", "  steps:\n", "  steps:\n  - 42\n",
 			[]string{"m.yaml:20: solution.steps[0]: got `42`, want a mapping"}},
+		{"images that are not references", "needs: [api]\n", "needs: [api]\nimages: [busybox:1.36, Nginx, \"redis 7\"]\n",
+			[]string{`m.yaml:11: images[1]: image "Nginx": repository names are lower case`, `m.yaml:11: images[2]: image "redis 7": not an image reference`}},
 		{"a need of the wrong kind, and another mistake", "needs: [api]", "needs: [[api]]\nminutes: 0",
 			[]string{`m.yaml:11: minutes: duplicate field (first given at line 9)`, `m.yaml:10: needs[0]: got a list, want a string`}},
 	}
