@@ -253,10 +253,27 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	if strings.TrimSpace(f.Task) == "" {
 		ps.Add(at("task"), "task", "required")
 	}
+	listed, _ := images.NormalizeAll(f.Images)
+	// unlisted reports images a step uses that images does not list: an
+	// offline lab loads only the listed ones, and the pod would never start.
+	unlisted := func(st actions.Spec, p string, n *yaml.Node) {
+		for _, img := range st.Images(s.Dir) {
+			if ref, err := images.Normalize(img); err == nil && !slices.Contains(listed, ref) {
+				ps.Add(node(n, st.Name()), yamlx.Join(p, st.Name()), "image %s is not listed in images (offline labs load only the listed images)", img)
+			}
+		}
+	}
+	// validStep validates a step, then, if it is sound, its images.
+	validStep := func(st actions.Spec, p string, n *yaml.Node) {
+		if sp := st.Validate(p, n, s.Dir); len(sp) > 0 {
+			ps = append(ps, sp...)
+			return
+		}
+		unlisted(st, p, n)
+	}
 	steps := func(list []actions.Spec, field ...string) {
 		for i, st := range list {
-			p := yamlx.Index(strings.Join(field, "."), i)
-			ps = append(ps, st.Validate(p, item(at(field...), i), s.Dir)...)
+			validStep(st, yamlx.Index(strings.Join(field, "."), i), item(at(field...), i))
 		}
 	}
 	steps(f.Setup, "setup")
@@ -283,7 +300,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 				ps.Add(vn, yamlx.Join(p, "steps"), "required")
 			}
 			for j, st := range v.Steps {
-				ps = append(ps, st.Validate(yamlx.Index(yamlx.Join(p, "steps"), j), item(node(vn, "steps"), j), s.Dir)...)
+				validStep(st, yamlx.Index(yamlx.Join(p, "steps"), j), item(node(vn, "steps"), j))
 			}
 		}
 	}

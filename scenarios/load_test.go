@@ -297,6 +297,8 @@ func TestParseInvalidFiles(t *testing.T) {
 			`40: checks[7].tolerates.taint.key: required`,
 			`44: checks[8].canI.as: required (a user, or system:serviceaccount:NAMESPACE:NAME), unless groups is set`,
 			`44: checks[8].canI.denied[0]: "get": want "verb resource[.group][/subresource] [name]"`,
+			// the file's one real step uses an image it does not list
+			`48: solution.steps[0].apply: image nginx:1.27 is not listed in images (offline labs load only the listed images)`,
 		}},
 		{"invalid-steps.yaml", []string{
 			`12: setup[0]: no action: want one of apply, patch, delete, wait, drain, taint, writeFile`,
@@ -436,6 +438,9 @@ func TestParseTypeErrorsDoNotCascade(t *testing.T) {
 			[]string{"m.yaml:20: solution.steps[0]: got `42`, want a mapping"}},
 		{"images that are not references", "needs: [api]\n", "needs: [api]\nimages: [busybox:1.36, Nginx, \"redis 7\"]\n",
 			[]string{`m.yaml:11: images[1]: image "Nginx": repository names are lower case`, `m.yaml:11: images[2]: image "redis 7": not an image reference`}},
+		{"an image a step uses but images does not list", "        kind: Namespace\n        metadata: {name: demo}\n",
+			"        kind: Pod\n        metadata: {name: demo, namespace: default}\n        spec: {containers: [{name: c, image: nginx:1.27}]}\n",
+			[]string{`m.yaml:21: solution.steps[0].apply: image nginx:1.27 is not listed in images (offline labs load only the listed images)`}},
 		{"a need of the wrong kind, and another mistake", "needs: [api]", "needs: [[api]]\nminutes: 0",
 			[]string{`m.yaml:11: minutes: duplicate field (first given at line 9)`, `m.yaml:10: needs[0]: got a list, want a string`}},
 	}

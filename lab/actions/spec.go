@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/ckalab/ckalab/internal/expr"
@@ -320,4 +321,54 @@ func DecodeManifests(data []byte) ([]*unstructured.Unstructured, error) {
 		return nil, errors.New("no objects")
 	}
 	return out, nil
+}
+
+// Images lists the container images a step's manifest or patch names (every
+// string under an "image" key), so that a scenario can be checked to list
+// the images an offline lab must load. Unreadable manifests give none:
+// Validate reports them.
+func (s Spec) Images(dir fs.FS) []string {
+	var docs []any
+	switch {
+	case s.Apply != nil:
+		data := []byte(s.Apply.Manifest)
+		if s.Apply.File != "" {
+			var err error
+			if data, err = ReadScenarioFile(dir, s.Apply.File); err != nil {
+				return nil
+			}
+		}
+		objs, err := DecodeManifests(data)
+		if err != nil {
+			return nil
+		}
+		for _, o := range objs {
+			docs = append(docs, o.Object)
+		}
+	case s.Patch != nil:
+		docs = append(docs, s.Patch.Patch)
+	}
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if img, ok := x.(string); ok && k == "image" {
+					out = append(out, img)
+					continue
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	for _, d := range docs {
+		walk(d)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
