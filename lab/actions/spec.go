@@ -323,10 +323,10 @@ func DecodeManifests(data []byte) ([]*unstructured.Unstructured, error) {
 	return out, nil
 }
 
-// Images lists the container images a step's manifest or patch names (every
-// string under an "image" key), so that a scenario can be checked to list
-// the images an offline lab must load. Unreadable manifests give none:
-// Validate reports them.
+// Images lists the container images a step's manifest or patch names (the
+// image of every container, init container and ephemeral container), so
+// that a scenario can be checked to list the images an offline lab must
+// load. Unreadable manifests give none: Validate reports them.
 func (s Spec) Images(dir fs.FS) []string {
 	var docs []any
 	switch {
@@ -354,8 +354,14 @@ func (s Spec) Images(dir fs.FS) []string {
 		switch v := v.(type) {
 		case map[string]any:
 			for k, x := range v {
-				if img, ok := x.(string); ok && k == "image" {
-					out = append(out, img)
+				if list, ok := x.([]any); ok && isContainerList(k) {
+					for _, c := range list {
+						if m, ok := c.(map[string]any); ok {
+							if img, ok := m["image"].(string); ok {
+								out = append(out, img)
+							}
+						}
+					}
 					continue
 				}
 				walk(x)
@@ -371,4 +377,13 @@ func (s Spec) Images(dir fs.FS) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// isContainerList says whether a pod spec field's items have an image.
+func isContainerList(field string) bool {
+	switch field {
+	case "containers", "initContainers", "ephemeralContainers":
+		return true
+	}
+	return false
 }
