@@ -4,6 +4,7 @@ package images
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -39,6 +40,10 @@ func Normalize(name string) (string, error) {
 		if strings.ContainsAny(first, ".:") || first == "localhost" {
 			domain, rest = first, name[i+1:]
 		}
+	}
+	if domain == "index.docker.io" {
+		// Docker Hub's old name; containerd stores docker.io.
+		domain = "docker.io"
 	}
 	if domain == "docker.io" && !strings.Contains(rest, "/") {
 		rest = "library/" + rest
@@ -79,10 +84,13 @@ func (e *MissingError) Error() string {
 	return fmt.Sprintf("image %s is not in the image cache (%s): run `ckalab images pull %s` on a machine with a registry, or `ckalab images pack %s` if Docker already has it", e.Ref, e.Dir, e.Ref, e.Ref)
 }
 
-// Path is where an image's archive lives; the file name is the normalized
-// reference with path and tag separators made safe.
+// Path is where an image's archive lives: the reference made safe for a
+// file name, plus a hash of it, since the safe spelling alone can clash
+// (quay.io/a/b:c and quay.io/a_b:c).
 func (c Cache) Path(ref string) string {
-	return filepath.Join(c.Dir, strings.NewReplacer("/", "_", ":", "_", "@", "_").Replace(ref)+".tar")
+	safe := strings.NewReplacer("/", "_", ":", "_", "@", "_").Replace(ref)
+	sum := sha256.Sum256([]byte(ref))
+	return filepath.Join(c.Dir, fmt.Sprintf("%s-%x.tar", safe, sum[:4]))
 }
 
 // Open returns the archive of ref, or a *MissingError.

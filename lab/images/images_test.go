@@ -28,6 +28,8 @@ func TestNormalize(t *testing.T) {
 		{"bitnami/kubectl:1.37", "docker.io/bitnami/kubectl:1.37"},
 		{"registry.k8s.io/pause:3.10", "registry.k8s.io/pause:3.10"},
 		{"registry.k8s.io/etcd", "registry.k8s.io/etcd:latest"},
+		{"index.docker.io/x:1", "docker.io/library/x:1"},
+		{"index.docker.io/team/x:1", "docker.io/team/x:1"},
 		{"localhost:5000/x:1", "localhost:5000/x:1"},
 		{"localhost:5000/x", "localhost:5000/x:latest"},
 		{"localhost/x", "localhost/x:latest"},
@@ -206,11 +208,11 @@ func TestCachePath(t *testing.T) {
 }
 
 // TestCachePathUnderscores: '_' is legal in repository names and tags, and
-// Path also maps '/', ':' and '@' to '_', so distinct images can share one
-// archive. See the report: a known bug, skipped until fixed.
+// Path also maps '/', ':' and '@' to '_'; distinct images must still get
+// distinct archives.
 func TestCachePathUnderscores(t *testing.T) {
 	c := Cache{Dir: t.TempDir()}
-	refs := []string{"quay.io/a/b:c", "quay.io/a_b:c", "quay.io/a:b_c"}
+	refs := []string{"quay.io/a/b:c", "quay.io/a_b:c", "quay.io/a:b_c", "index.docker.io/x:1"}
 	for _, ref := range refs {
 		if _, err := Normalize(ref); err != nil {
 			t.Fatalf("%q should be a valid reference: %v", ref, err)
@@ -220,7 +222,7 @@ func TestCachePathUnderscores(t *testing.T) {
 	for _, ref := range refs {
 		p := c.Path(ref)
 		if other, dup := seen[p]; dup {
-			t.Skipf("known bug (images.go Path): %q and %q share the archive %s", other, ref, filepath.Base(p))
+			t.Errorf("%q and %q share the archive %s", other, ref, filepath.Base(p))
 		}
 		seen[p] = ref
 	}

@@ -190,8 +190,8 @@ func (p *Provider) checkImage(ctx context.Context) error {
 	if p.Image == DefaultImage {
 		return fmt.Errorf("node image %s is not in Docker: build it once with `make kind-image` (offline, from Go modules and Debian packages), or use kind's published image with --image kindest/node:v1.37.0 (needs a registry; its nodes have no etcdctl or editor)", p.Image)
 	}
-	// Another image may be pulled by kind; say so now, since a machine
-	// without a registry then fails only after kind's own retries.
+	// Any other image is kind's to pull ("Ensuring node image" step); on a
+	// machine without a registry kind's own error then says why.
 	return nil
 }
 

@@ -49,7 +49,11 @@ func (p *Provider) Exec(ctx context.Context, node string, argv []string, stdin [
 		// are docker's (daemon error, not executable, not found).
 		return out.Bytes(), errOut.Bytes(), exitErr.ExitCode(), nil
 	default:
-		return out.Bytes(), errOut.Bytes(), -1, fmt.Errorf("exec %s in %s: %w: %s", argv[0], node, err, strings.TrimSpace(errOut.String()))
+		err = fmt.Errorf("exec %s in %s: %w", argv[0], node, err)
+		if msg := strings.TrimSpace(errOut.String()); msg != "" {
+			err = fmt.Errorf("%w: %s", err, msg)
+		}
+		return out.Bytes(), errOut.Bytes(), -1, err
 	}
 }
 

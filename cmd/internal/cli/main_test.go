@@ -25,6 +25,8 @@ type harness struct {
 	vars map[string]string
 	// now is the clock handed to Main.
 	now func() time.Time
+	// timeout bounds one command (default 5 minutes).
+	timeout time.Duration
 }
 
 func newHarness(t *testing.T) *harness {
@@ -67,7 +69,11 @@ func (r result) String() string {
 // ends with a newline.
 func (h *harness) run(args ...string) result {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	timeout := h.timeout
+	if timeout == 0 {
+		timeout = 5 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var out, errOut bytes.Buffer
 	code := cli.Main(ctx, args, cli.Env{

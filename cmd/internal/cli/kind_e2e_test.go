@@ -1,0 +1,78 @@
+//go:build e2e
+
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ckalab/ckalab/lab"
+)
+
+// TestKindLabEndToEnd is `make e2e`: a kind lab from the node image, the
+// whole catalog proved by `scenario test` on real kubelets and containers,
+// node shells, and a clean lab down. It needs Docker, the node image and the
+// workload images in the image cache (`make kind-image` makes both), and,
+// on machines whose Docker refuses --privileged, hack/docker-unprivileged
+// first on PATH (the Makefile does that).
+func TestKindLabEndToEnd(t *testing.T) {
+	h := newHarness(t)
+	h.timeout = 40 * time.Minute
+	// The image cache is the developer's, filled by `make kind-image`; every
+	// other file (state, kubeconfig) stays in the test's folder.
+	cache := os.Getenv("XDG_CACHE_HOME")
+	if !filepath.IsAbs(cache) {
+		t.Fatal("XDG_CACHE_HOME must name the image cache's base folder (make e2e sets it)")
+	}
+	h.vars["XDG_CACHE_HOME"] = cache
+	if img := os.Getenv("CKALAB_KIND_IMAGE"); img != "" {
+		h.vars["CKALAB_KIND_IMAGE"] = img
+	}
+	t.Cleanup(func() { h.run("lab", "down", "--provider", "kind") })
+
+	start := time.Now()
+	r := h.expect(0, "lab", "up", "--provider", "kind")
+	t.Logf("lab up: %s", time.Since(start).Round(time.Second))
+	contains(t, "lab up stderr", r.stderr, "Preparing nodes", "Loading docker.io/library/busybox:1.36 into ckalab-worker", "context kind-ckalab")
+
+	r = h.expect(0, "lab", "status", "--provider", "kind", "-o", "json")
+	var st lab.Status
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	if !st.Healthy || len(st.Components) != 3 {
+		t.Fatalf("status: %+v", st)
+	}
+	for _, c := range st.Components {
+		if !c.Running || c.Detail != "kubelet active" || c.Version != "v1.37.2" {
+			t.Errorf("node %+v: want running, kubelet active, v1.37.2", c)
+		}
+	}
+
+	// What the exam's node tasks need is on the nodes.
+	r = h.expect(0, "ssh", "ckalab-control-plane", "--", "sh", "-c", "etcdctl version && crictl --version && command -v vim.tiny nano && ls /etc/kubernetes/manifests")
+	contains(t, "control-plane tools", r.stdout, "etcdctl version: 3.7.0", "crictl version v1.37.0", "kube-apiserver.yaml", "etcd.yaml")
+	h.expect(3, "ssh", "ckalab-worker", "--", "sh", "-c", "exit 3")
+
+	// The catalog proves itself on real kubelets: setup earns nothing,
+	// solutions earn full marks, wrong answers (a busybox with no command
+	// really crash-loops here) do not.
+	start = time.Now()
+	r = h.expect(0, "scenario", "test", "--all")
+	t.Logf("scenario test --all: %s\n%s", time.Since(start).Round(time.Second), r.stderr)
+	contains(t, "scenario test", r.stdout, "scenario(s) tested, 0 failed")
+	if strings.Contains(r.stderr, "skipped") {
+		t.Errorf("a scenario was skipped on the kind lab:\n%s", r.stderr)
+	}
+
+	h.expect(0, "lab", "down", "--provider", "kind")
+	out, err := exec.Command("docker", "ps", "--all", "--quiet", "--filter", "label=io.x-k8s.kind.cluster=ckalab").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "" {
+		t.Errorf("containers left after lab down: %q, %v", out, err)
+	}
+}

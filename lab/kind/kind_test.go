@@ -1,0 +1,1487 @@
+package kind
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/images"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
+	"sigs.k8s.io/kind/pkg/cluster"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
+	kinderrors "sigs.k8s.io/kind/pkg/errors"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
+	kindlog "sigs.k8s.io/kind/pkg/log"
+)
+
+// ---- fakes ----
+
+// result is what a scripted command prints and returns.
+type result struct {
+	stdout, stderr string
+	err            error
+}
+
+// fakeCluster stands in for kind's cluster.Provider and records its calls.
+type fakeCluster struct {
+	mu sync.Mutex
+
+	names         []string
+	listErr       error
+	nodes         []*fakeNode
+	listNodesErr  error
+	kubeconfig    string
+	kubeconfigErr error
+	// create runs as Create, with the logger the provider gave NewCluster;
+	// nil fails the test.
+	create    func(l kindlog.Logger) error
+	deleteErr error
+
+	t      *testing.T
+	logger kindlog.Logger
+	calls  []string
+}
+
+func (c *fakeCluster) newCluster(l kindlog.Logger) Cluster {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := l.(*progressLogger); !ok {
+		c.t.Errorf("NewCluster got a %T logger, want *progressLogger", l)
+	}
+	c.logger = l
+	return c
+}
+
+func (c *fakeCluster) record(call string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.calls = append(c.calls, call)
+}
+
+func (c *fakeCluster) Calls() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.calls)
+}
+
+func (c *fakeCluster) called(prefix string) bool {
+	return slices.ContainsFunc(c.Calls(), func(s string) bool { return strings.HasPrefix(s, prefix) })
+}
+
+func (c *fakeCluster) Create(name string, options ...cluster.CreateOption) error {
+	c.record("Create " + name)
+	if len(options) == 0 {
+		c.t.Error("Create got no options")
+	}
+	if c.create == nil {
+		c.t.Error("unexpected Create")
+		return errors.New("unexpected Create")
+	}
+	return c.create(c.logger)
+}
+
+func (c *fakeCluster) Delete(name, kubeconfigPath string) error {
+	c.record("Delete " + name + " " + kubeconfigPath)
+	return c.deleteErr
+}
+
+func (c *fakeCluster) List() ([]string, error) {
+	c.record("List")
+	return c.names, c.listErr
+}
+
+func (c *fakeCluster) KubeConfig(name string, internal bool) (string, error) {
+	c.record(fmt.Sprintf("KubeConfig %s %t", name, internal))
+	return c.kubeconfig, c.kubeconfigErr
+}
+
+func (c *fakeCluster) ListNodes(name string) ([]nodes.Node, error) {
+	c.record("ListNodes " + name)
+	if c.listNodesErr != nil {
+		return nil, c.listNodesErr
+	}
+	out := make([]nodes.Node, 0, len(c.nodes))
+	for _, n := range c.nodes {
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// fakeNode is a kind node whose commands print and return what results
+// says, keyed by the argv joined with spaces. An unscripted command fails.
+type fakeNode struct {
+	name    string
+	mu      sync.Mutex
+	results map[string]result
+	ran     []ranCmd
+}
+
+type ranCmd struct {
+	argv     string
+	stdin    string
+	hasStdin bool
+	withCtx  bool
+}
+
+var _ nodes.Node = (*fakeNode)(nil)
+
+func newNode(name string, results map[string]result) *fakeNode {
+	if results == nil {
+		results = map[string]result{}
+	}
+	return &fakeNode{name: name, results: results}
+}
+
+func (n *fakeNode) String() string              { return n.name }
+func (n *fakeNode) Role() (string, error)       { return "", errors.New("fake: no role") }
+func (n *fakeNode) IP() (string, string, error) { return "", "", errors.New("fake: no IP") }
+func (n *fakeNode) SerialLogs(io.Writer) error  { return errors.New("fake: no logs") }
+func (n *fakeNode) Command(c string, a ...string) kindexec.Cmd {
+	return &fakeCmd{node: n, argv: append([]string{c}, a...)}
+}
+
+func (n *fakeNode) CommandContext(ctx context.Context, c string, a ...string) kindexec.Cmd {
+	if ctx == nil {
+		panic("nil context")
+	}
+	return &fakeCmd{node: n, argv: append([]string{c}, a...), withCtx: true}
+}
+
+func (n *fakeNode) Ran() []ranCmd {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.ran)
+}
+
+// RanArgv lists the commands run on the node.
+func (n *fakeNode) RanArgv() []string {
+	var out []string
+	for _, r := range n.Ran() {
+		out = append(out, r.argv)
+	}
+	return out
+}
+
+type fakeCmd struct {
+	node           *fakeNode
+	argv           []string
+	withCtx        bool
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (c *fakeCmd) SetEnv(...string) kindexec.Cmd      { return c }
+func (c *fakeCmd) SetStdin(r io.Reader) kindexec.Cmd  { c.stdin = r; return c }
+func (c *fakeCmd) SetStdout(w io.Writer) kindexec.Cmd { c.stdout = w; return c }
+func (c *fakeCmd) SetStderr(w io.Writer) kindexec.Cmd { c.stderr = w; return c }
+func (c *fakeCmd) Run() error {
+	key := strings.Join(c.argv, " ")
+	r := ranCmd{argv: key, withCtx: c.withCtx, hasStdin: c.stdin != nil}
+	if c.stdin != nil {
+		b, err := io.ReadAll(c.stdin)
+		if err != nil {
+			return err
+		}
+		r.stdin = string(b)
+	}
+	c.node.mu.Lock()
+	c.node.ran = append(c.node.ran, r)
+	res, ok := c.node.results[key]
+	c.node.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("fake node %s: unscripted command %q", c.node.name, key)
+	}
+	if c.stdout != nil {
+		io.WriteString(c.stdout, res.stdout)
+	}
+	if c.stderr != nil {
+		io.WriteString(c.stderr, res.stderr)
+	}
+	return res.err
+}
+
+// fakeDocker answers Output from outputs (keyed by the args joined with
+// spaces; unscripted calls fail) and records Run calls.
+type fakeDocker struct {
+	mu      sync.Mutex
+	outputs map[string]result
+	calls   []string
+	runs    []dockerRun
+	runErr  error
+}
+
+type dockerRun struct {
+	args           []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+func (d *fakeDocker) Output(_ context.Context, args ...string) (string, error) {
+	key := strings.Join(args, " ")
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.calls = append(d.calls, key)
+	res, ok := d.outputs[key]
+	if !ok {
+		return "", fmt.Errorf("docker %s: exit status 1: unscripted", key)
+	}
+	return res.stdout, res.err
+}
+
+func (d *fakeDocker) Run(_ context.Context, stdin io.Reader, stdout, stderr io.Writer, args ...string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.runs = append(d.runs, dockerRun{slices.Clone(args), stdin, stdout, stderr})
+	return d.runErr
+}
+
+func (d *fakeDocker) Calls() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.calls)
+}
+
+// ---- fixtures ----
+
+const (
+	cpName      = ClusterName + "-control-plane"
+	workerName  = ClusterName + "-worker"
+	worker2Name = ClusterName + "-worker2"
+
+	kubeletCmd = "systemctl is-active kubelet"
+	versionCmd = "cat /kind/version"
+	ctrList    = "ctr --namespace=k8s.io images list --quiet"
+	ctrConfig  = "containerd config dump"
+	ctrImport  = "ctr --namespace=k8s.io images import --all-platforms --digests --snapshotter=overlayfs -"
+
+	containerdConfig = "version = 3\n[plugins]\n  [plugins.\"io.containerd.cri.v1.images\"]\n    snapshotter = \"overlayfs\"\n"
+)
+
+var nodeNames = []string{cpName, workerName, worker2Name}
+
+func testKubeconfig(server string) string {
+	return `apiVersion: v1
+kind: Config
+clusters:
+- name: kind-ckalab
+  cluster:
+    server: ` + server + `
+contexts:
+- name: kind-ckalab
+  context:
+    cluster: kind-ckalab
+    user: kind-ckalab
+current-context: kind-ckalab
+users:
+- name: kind-ckalab
+  user:
+    token: secret-token
+`
+}
+
+func inspectState(node string) string { return "inspect --format {{.State.Status}} " + node }
+func inspectImage(img string) string  { return "image inspect --format {{.Id}} " + img }
+
+// healthyLab is a running kind lab: three running node containers with
+// active kubelets.
+func healthyLab(t *testing.T) (*fakeCluster, *fakeDocker) {
+	fc := &fakeCluster{t: t, names: []string{"other", ClusterName}, kubeconfig: testKubeconfig("https://127.0.0.1:40000")}
+	d := &fakeDocker{outputs: map[string]result{}}
+	for _, name := range nodeNames {
+		fc.nodes = append(fc.nodes, newNode(name, map[string]result{
+			kubeletCmd: {stdout: "active\n"},
+			versionCmd: {stdout: KubernetesVersion + "\n"},
+		}))
+		d.outputs[inspectState(name)] = result{stdout: "running\n"}
+	}
+	return fc, d
+}
+
+// noLab has no ckalab cluster, and Docker has the default node image.
+func noLab(t *testing.T) (*fakeCluster, *fakeDocker) {
+	fc := &fakeCluster{t: t, names: []string{"other"}}
+	d := &fakeDocker{outputs: map[string]result{inspectImage(DefaultImage): {stdout: "sha256:abc\n"}}}
+	return fc, d
+}
+
+func newProvider(t *testing.T, fc *fakeCluster, d *fakeDocker) *Provider {
+	return &Provider{
+		StateDir:   filepath.Join(t.TempDir(), "labs", ProviderName),
+		Image:      DefaultImage,
+		Docker:     d,
+		Cache:      images.Cache{Dir: t.TempDir(), Docker: d},
+		NewCluster: fc.newCluster,
+	}
+}
+
+func (c *fakeCluster) node(name string) *fakeNode {
+	for _, n := range c.nodes {
+		if n.name == name {
+			return n
+		}
+	}
+	panic("no node " + name)
+}
+
+// exitError is a genuine *exec.ExitError with the given code.
+func exitError(t *testing.T, code int) *exec.ExitError {
+	t.Helper()
+	err := exec.Command("sh", "-c", fmt.Sprintf("exit %d", code)).Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != code {
+		t.Fatalf("sh exit %d: %v", code, err)
+	}
+	return ee
+}
+
+// kindRunError wraps err as kind's exec (LocalCmd.Run) does for a failed
+// command: errors.WithStack(&RunError{...}). RunError itself has no Unwrap.
+func kindRunError(argv []string, err error) error {
+	return kinderrors.WithStack(&kindexec.RunError{Command: argv, Inner: err})
+}
+
+func assertNoStateDir(t *testing.T, p *Provider) {
+	t.Helper()
+	if _, err := os.Stat(p.StateDir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("state dir %s: %v, want it gone", p.StateDir, err)
+	}
+}
+
+func wantErrContains(t *testing.T, err error, parts ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("want an error containing %q", parts)
+	}
+	for _, p := range parts {
+		if !strings.Contains(err.Error(), p) {
+			t.Errorf("error %q does not contain %q", err, p)
+		}
+	}
+}
+
+// ---- kind.go ----
+
+func TestNameAndInfo(t *testing.T) {
+	if got := New(lab.Dirs{State: "/s", Cache: "/c"}).Name(); got != "kind" {
+		t.Errorf("Name = %q", got)
+	}
+	info := Info()
+	if info.Provider != ProviderName || info.Name != ClusterName || info.Version != KubernetesVersion {
+		t.Errorf("Info = %+v", info)
+	}
+	var names []string
+	for _, n := range info.Nodes {
+		names = append(names, n.Name)
+	}
+	if !slices.Equal(names, nodeNames) {
+		t.Errorf("Info nodes = %q, want %q (kind's names for cluster %q)", names, nodeNames, ClusterName)
+	}
+	if info.Nodes[0].Role != lab.RoleControlPlane || info.Nodes[1].Role != lab.RoleWorker || info.Nodes[2].Role != lab.RoleWorker {
+		t.Errorf("Info roles = %+v", info.Nodes)
+	}
+	if !slices.Equal(info.Capabilities, lab.AllCapabilities()) {
+		t.Errorf("Info capabilities = %v", info.Capabilities)
+	}
+}
+
+func TestNew(t *testing.T) {
+	dirs := lab.Dirs{State: "/state/ckalab", Cache: "/cache/ckalab"}
+	p := New(dirs)
+	if p.StateDir != filepath.Join("/state/ckalab", "labs", "kind") {
+		t.Errorf("StateDir = %q", p.StateDir)
+	}
+	if p.Image != DefaultImage || DefaultImage != "ckalab/node:"+KubernetesVersion {
+		t.Errorf("Image = %q", p.Image)
+	}
+	if p.Cache.Dir != images.DefaultDir(dirs) {
+		t.Errorf("Cache.Dir = %q", p.Cache.Dir)
+	}
+	if p.Docker == nil || p.Cache.Docker == nil || p.NewCluster == nil {
+		t.Errorf("New left a field unset: %+v", p)
+	}
+	if p.kubeconfigPath() != filepath.Join(p.StateDir, "kubeconfig") {
+		t.Errorf("kubeconfigPath = %q", p.kubeconfigPath())
+	}
+}
+
+func TestConfig(t *testing.T) {
+	for _, img := range []string{DefaultImage, "kindest/node:v1.37.0"} {
+		t.Run(img, func(t *testing.T) {
+			p := &Provider{Image: img}
+			cfg := p.Config()
+			if cfg.Name != ClusterName {
+				t.Errorf("Name = %q, want %q", cfg.Name, ClusterName)
+			}
+			if cfg.Kind != "Cluster" || cfg.APIVersion != "kind.x-k8s.io/v1alpha4" {
+				t.Errorf("TypeMeta = %+v", cfg.TypeMeta)
+			}
+			var roles []v1alpha4.NodeRole
+			for i, n := range cfg.Nodes {
+				roles = append(roles, n.Role)
+				if n.Image != img {
+					t.Errorf("node %d image = %q, want %q", i, n.Image, img)
+				}
+			}
+			if want := []v1alpha4.NodeRole{v1alpha4.ControlPlaneRole, v1alpha4.WorkerRole, v1alpha4.WorkerRole}; !slices.Equal(roles, want) {
+				t.Errorf("roles = %v, want %v", roles, want)
+			}
+			if len(cfg.KubeadmConfigPatches) != 1 {
+				t.Fatalf("patches = %q, want one", cfg.KubeadmConfigPatches)
+			}
+			patch := cfg.KubeadmConfigPatches[0]
+			if !strings.Contains(patch, "kind: KubeletConfiguration") || !strings.Contains(patch, "failCgroupV1: false") {
+				t.Errorf("patch = %q, want a KubeletConfiguration with failCgroupV1: false", patch)
+			}
+			// Defaults were applied (kind would otherwise do it itself, but
+			// the config ckalab hands over is complete).
+			if cfg.Networking.IPFamily == "" || cfg.Networking.PodSubnet == "" {
+				t.Errorf("defaults not applied: %+v", cfg.Networking)
+			}
+		})
+	}
+}
+
+func TestUpListFails(t *testing.T) {
+	fc, d := noLab(t)
+	fc.listErr = errors.New("Cannot connect to the Docker daemon")
+	p := newProvider(t, fc, d)
+
+	_, err := p.Up(context.Background(), &recProgress{})
+	wantErrContains(t, err, "`ckalab doctor`", "Cannot connect to the Docker daemon")
+	if !errors.Is(err, fc.listErr) {
+		t.Errorf("error %v does not wrap kind's", err)
+	}
+	if fc.called("Create") || fc.called("Delete") {
+		t.Errorf("calls = %q, want no Create or Delete", fc.Calls())
+	}
+}
+
+func TestUpDefaultImageMissing(t *testing.T) {
+	fc, d := noLab(t)
+	delete(d.outputs, inspectImage(DefaultImage))
+	p := newProvider(t, fc, d)
+	progress := &recProgress{}
+
+	_, err := p.Up(context.Background(), progress)
+	wantErrContains(t, err, "`make kind-image`", DefaultImage)
+	if fc.called("Create") {
+		t.Error("Create was called without the node image")
+	}
+	if fc.called("Delete") {
+		t.Error("Delete was called though nothing was made")
+	}
+	if !slices.Contains(d.Calls(), inspectImage(DefaultImage)) {
+		t.Errorf("docker calls = %q, want an image inspect of %s", d.Calls(), DefaultImage)
+	}
+	assertNoStateDir(t, p)
+	if got := progress.Events(); len(got) != 0 {
+		t.Errorf("progress = %q, want none", got)
+	}
+}
+
+func TestUpOtherImageMissingStillCreates(t *testing.T) {
+	fc, d := noLab(t)
+	createErr := errors.New("failed to pull image")
+	fc.create = func(kindlog.Logger) error { return createErr }
+	p := newProvider(t, fc, d)
+	p.Image = "kindest/node:v1.37.0"
+
+	_, err := p.Up(context.Background(), &recProgress{})
+	if !errors.Is(err, createErr) {
+		t.Fatalf("Up = %v, want kind's error", err)
+	}
+	if !slices.Contains(d.Calls(), inspectImage(p.Image)) {
+		t.Errorf("docker calls = %q, want an image inspect of %s", d.Calls(), p.Image)
+	}
+	if !fc.called("Create " + ClusterName) {
+		t.Errorf("calls = %q: kind was not asked to create (and pull) the image", fc.Calls())
+	}
+}
+
+func TestUpCreateFails(t *testing.T) {
+	const (
+		ensure = "Ensuring node image (ckalab/node:v1.37.2) 🖼"
+		prep   = "Preparing nodes 📦 📦 📦"
+	)
+	fc, d := noLab(t)
+	createErr := errors.New("failed to create cluster: command \"docker run\" failed")
+	var stateDirDuringCreate bool
+	p := newProvider(t, fc, d)
+	fc.create = func(l kindlog.Logger) error {
+		_, err := os.Stat(p.StateDir)
+		stateDirDuringCreate = err == nil
+		// kind writes the kubeconfig early; a failed Up must remove it.
+		if err := os.WriteFile(p.kubeconfigPath(), []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		l.V(0).Infof("Creating cluster %q ...\n", ClusterName)
+		kindStart(l, ensure)
+		kindOK(l, ensure)
+		l.Warn("cgroup v1 is deprecated\n")
+		kindStart(l, prep)
+		l.V(1).Info("debug noise")
+		l.Errorf("ERROR: %s", "no space left on device")
+		return createErr
+	}
+	progress := &recProgress{}
+
+	res, err := p.Up(context.Background(), progress)
+	if !errors.Is(err, createErr) {
+		t.Fatalf("Up = %v, want it to wrap kind's error", err)
+	}
+	wantErrContains(t, err, "create the kind cluster", "kind said:", "cgroup v1 is deprecated", "ERROR: no space left on device")
+	if strings.Contains(err.Error(), "debug noise") {
+		t.Errorf("error %q holds V(1) output", err)
+	}
+	if res.Kubeconfig != nil || res.AlreadyRunning {
+		t.Errorf("result = %+v, want zero", res)
+	}
+	if !stateDirDuringCreate {
+		t.Error("the state dir did not exist when kind wrote the kubeconfig")
+	}
+	// The open step ends as failed; the clean-up draws no step of its own.
+	want := []string{"start " + ensure, "end true", "start " + prep, "end false"}
+	if got := progress.Events(); !slices.Equal(got, want) {
+		t.Errorf("progress = %q, want %q", got, want)
+	}
+	wantCalls := []string{"List", "Create " + ClusterName, "Delete " + ClusterName + " " + p.kubeconfigPath()}
+	if got := fc.Calls(); !slices.Equal(got, wantCalls) {
+		t.Errorf("calls = %q, want %q", got, wantCalls)
+	}
+	assertNoStateDir(t, p)
+}
+
+func TestUpCreateFailsWithoutWarnings(t *testing.T) {
+	fc, d := noLab(t)
+	fc.create = func(kindlog.Logger) error { return errors.New("boom") }
+	p := newProvider(t, fc, d)
+
+	_, err := p.Up(context.Background(), lab.NoProgress{})
+	if err == nil || err.Error() != "create the kind cluster: boom" {
+		t.Errorf("Up = %v, want exactly %q", err, "create the kind cluster: boom")
+	}
+	assertNoStateDir(t, p)
+}
+
+func TestUpCreateAndCleanupFail(t *testing.T) {
+	fc, d := noLab(t)
+	createErr, deleteErr := errors.New("create boom"), errors.New("delete boom")
+	fc.create = func(kindlog.Logger) error { return createErr }
+	fc.deleteErr = deleteErr
+	p := newProvider(t, fc, d)
+
+	_, err := p.Up(context.Background(), lab.NoProgress{})
+	if !errors.Is(err, createErr) || !errors.Is(err, deleteErr) {
+		t.Fatalf("Up = %v, want both the create and the clean-up errors", err)
+	}
+	wantErrContains(t, err, "clean up the failed lab")
+	assertNoStateDir(t, p)
+}
+
+func TestUpAlreadyRunning(t *testing.T) {
+	fc, d := healthyLab(t)
+	p := newProvider(t, fc, d)
+	progress := &recProgress{}
+
+	res, err := p.Up(context.Background(), progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.AlreadyRunning {
+		t.Error("AlreadyRunning = false")
+	}
+	if res.KubeconfigPath != p.kubeconfigPath() || res.ContextName != ContextName {
+		t.Errorf("result = %+v", res)
+	}
+	if res.Kubeconfig == nil || res.Kubeconfig.CurrentContext != ContextName {
+		t.Fatalf("Kubeconfig = %+v, want current context %s", res.Kubeconfig, ContextName)
+	}
+	written, err := clientcmd.LoadFromFile(p.kubeconfigPath())
+	if err != nil {
+		t.Fatalf("kubeconfig file: %v", err)
+	}
+	if written.CurrentContext != ContextName || written.Clusters["kind-ckalab"].Server != "https://127.0.0.1:40000" ||
+		written.AuthInfos["kind-ckalab"].Token != "secret-token" {
+		t.Errorf("written kubeconfig = %+v", written)
+	}
+	if fi, err := os.Stat(p.kubeconfigPath()); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		t.Errorf("kubeconfig mode %v is readable by others", fi.Mode())
+	}
+	if fc.called("Create") || fc.called("Delete") {
+		t.Errorf("calls = %q, want neither Create nor Delete", fc.Calls())
+	}
+	if !fc.called("KubeConfig " + ClusterName + " false") {
+		t.Errorf("calls = %q, want the external kubeconfig", fc.Calls())
+	}
+	if slices.Contains(d.Calls(), inspectImage(DefaultImage)) {
+		t.Error("the node image was checked though the lab already runs")
+	}
+	if got := progress.Events(); len(got) != 0 {
+		t.Errorf("progress = %q, want none", got)
+	}
+}
+
+func TestUpAlreadyRunningUnhealthy(t *testing.T) {
+	fc, d := healthyLab(t)
+	d.outputs[inspectState(worker2Name)] = result{stdout: "exited\n"}
+	d.outputs["logs --tail 20 "+worker2Name] = result{stdout: "oops\n"}
+	p := newProvider(t, fc, d)
+
+	_, err := p.Up(context.Background(), lab.NoProgress{})
+	wantErrContains(t, err, "not healthy", worker2Name+": container exited", "`ckalab lab down`")
+	if strings.Contains(err.Error(), cpName) {
+		t.Errorf("error %q names a healthy node", err)
+	}
+	if fc.called("Create") || fc.called("Delete") || fc.called("KubeConfig") {
+		t.Errorf("calls = %q, want no Create, Delete or KubeConfig", fc.Calls())
+	}
+}
+
+func TestUpAlreadyRunningKubeconfigErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		raw  string
+		err  error
+	}{
+		{"kind fails", "", errors.New("no kubeconfig")},
+		{"not a kubeconfig", "clusters: [this is not: yaml", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fc, d := healthyLab(t)
+			fc.kubeconfig, fc.kubeconfigErr = tc.raw, tc.err
+			p := newProvider(t, fc, d)
+			_, err := p.Up(context.Background(), lab.NoProgress{})
+			wantErrContains(t, err, "kind lab kubeconfig")
+			if _, serr := os.Stat(p.kubeconfigPath()); serr == nil {
+				t.Error("a kubeconfig file was written")
+			}
+		})
+	}
+}
+
+func TestUpAlreadyRunningStatusFails(t *testing.T) {
+	fc, d := healthyLab(t)
+	fc.listNodesErr = errors.New("docker ps failed")
+	p := newProvider(t, fc, d)
+	_, err := p.Up(context.Background(), lab.NoProgress{})
+	wantErrContains(t, err, "list the lab's nodes", "docker ps failed")
+	if fc.called("Create") {
+		t.Error("Create was called")
+	}
+}
+
+// fakeAPIServer accepts the lab marker ConfigMap (echoing it back, as the
+// API server does) or fails with status.
+func fakeAPIServer(t *testing.T, status int) (*httptest.Server, *[]string) {
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.Path+" "+string(body))
+		mu.Unlock()
+		if r.Method != http.MethodPost || r.URL.Path != "/api/v1/namespaces/"+lab.MarkerNamespace+"/configmaps" {
+			http.NotFound(w, r)
+			return
+		}
+		if status != http.StatusCreated {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(status)
+			fmt.Fprintf(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"fake failure","code":%d}`, status)
+			return
+		}
+		w.Header().Set("Content-Type", r.Header.Get("Content-Type"))
+		w.WriteHeader(http.StatusCreated)
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &got
+}
+
+// TestUpCreates goes past Create with a fake API server: preloaded images
+// that are cached are loaded into every node lacking them, then the marker
+// is written.
+func TestUpCreates(t *testing.T) {
+	const (
+		cached   = "docker.io/library/busybox:1.36"
+		onCP     = "registry.k8s.io/pause:3.10"
+		uncached = "docker.io/library/nginx:latest"
+		prep     = "Preparing nodes 📦 📦 📦"
+	)
+	srv, requests := fakeAPIServer(t, http.StatusCreated)
+	fc, d := noLab(t)
+	fc.kubeconfig = testKubeconfig(srv.URL)
+	for _, name := range nodeNames {
+		list := ""
+		if name == cpName {
+			list = onCP + "\n" + cached + "\nsha256:0123\n"
+		}
+		fc.nodes = append(fc.nodes, newNode(name, map[string]result{
+			ctrList:   {stdout: list},
+			ctrConfig: {stdout: containerdConfig},
+			ctrImport: {},
+		}))
+	}
+	p := newProvider(t, fc, d)
+	p.Preload = []string{cached, onCP, uncached}
+	for ref, body := range map[string]string{cached: "busybox archive", onCP: "pause archive"} {
+		if err := os.WriteFile(p.Cache.Path(ref), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fc.create = func(l kindlog.Logger) error {
+		kindStart(l, prep)
+		kindOK(l, prep)
+		return nil
+	}
+	progress := &recProgress{}
+
+	res, err := p.Up(context.Background(), progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.AlreadyRunning || res.ContextName != ContextName || res.KubeconfigPath != p.kubeconfigPath() || res.Kubeconfig == nil {
+		t.Errorf("result = %+v", res)
+	}
+	if _, err := clientcmd.LoadFromFile(p.kubeconfigPath()); err != nil {
+		t.Errorf("kubeconfig file: %v", err)
+	}
+	want := []string{
+		"start " + prep, "end true",
+		"start Loading " + cached + " into " + workerName + " 📦", "end true",
+		"start Loading " + cached + " into " + worker2Name + " 📦", "end true",
+		"start Loading " + onCP + " into " + workerName + " 📦", "end true",
+		"start Loading " + onCP + " into " + worker2Name + " 📦", "end true",
+		"start Marking the cluster as a ckalab lab 🏷", "end true",
+	}
+	if got := progress.Events(); !slices.Equal(got, want) {
+		t.Errorf("progress =\n%q\nwant\n%q", got, want)
+	}
+	for _, name := range nodeNames {
+		var imported []string
+		for _, r := range fc.node(name).Ran() {
+			if r.argv == ctrImport {
+				imported = append(imported, r.stdin)
+			}
+		}
+		var wantImported []string
+		if name != cpName {
+			wantImported = []string{"busybox archive", "pause archive"}
+		}
+		if !slices.Equal(imported, wantImported) {
+			t.Errorf("%s imported %q, want %q", name, imported, wantImported)
+		}
+	}
+	if len(*requests) != 1 {
+		t.Fatalf("API requests = %q, want one marker write", *requests)
+	}
+	// The body is JSON or protobuf, holding the lab Info as a JSON string.
+	body := strings.ReplaceAll((*requests)[0], `\"`, `"`)
+	for _, part := range []string{lab.MarkerName, `"provider":"kind"`, `"name":"ckalab"`, `"name":"ckalab-worker2","role":"worker"`} {
+		if !strings.Contains(body, part) {
+			t.Errorf("marker request %q does not contain %q", body, part)
+		}
+	}
+	if fc.called("Delete") {
+		t.Error("a successful Up deleted the cluster")
+	}
+}
+
+func TestUpMarkerFails(t *testing.T) {
+	srv, _ := fakeAPIServer(t, http.StatusForbidden)
+	fc, d := noLab(t)
+	fc.kubeconfig = testKubeconfig(srv.URL)
+	for _, name := range nodeNames {
+		fc.nodes = append(fc.nodes, newNode(name, map[string]result{ctrList: {}}))
+	}
+	fc.create = func(kindlog.Logger) error { return nil }
+	p := newProvider(t, fc, d)
+	progress := &recProgress{}
+
+	_, err := p.Up(context.Background(), progress)
+	wantErrContains(t, err, "write lab marker", "fake failure")
+	want := []string{"start Marking the cluster as a ckalab lab 🏷", "end false"}
+	if got := progress.Events(); !slices.Equal(got, want) {
+		t.Errorf("progress = %q, want %q", got, want)
+	}
+	if !fc.called("Delete " + ClusterName + " " + p.kubeconfigPath()) {
+		t.Errorf("calls = %q, want the half-made cluster deleted", fc.Calls())
+	}
+	assertNoStateDir(t, p)
+}
+
+func TestStatusNoCluster(t *testing.T) {
+	fc, d := noLab(t)
+	p := newProvider(t, fc, d)
+	st, err := p.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (lab.Status{Provider: ProviderName}); fmt.Sprint(st) != fmt.Sprint(want) {
+		t.Errorf("Status = %+v, want %+v", st, want)
+	}
+	if fc.called("ListNodes") || len(d.Calls()) != 0 {
+		t.Errorf("calls = %q / docker %q, want only List", fc.Calls(), d.Calls())
+	}
+}
+
+func TestStatusListFails(t *testing.T) {
+	fc, d := noLab(t)
+	fc.listErr = errors.New("permission denied")
+	_, err := newProvider(t, fc, d).Status(context.Background())
+	wantErrContains(t, err, "`ckalab doctor`", "permission denied")
+}
+
+func TestStatusHealthy(t *testing.T) {
+	fc, d := healthyLab(t)
+	p := newProvider(t, fc, d)
+
+	st, err := p.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Exists || !st.Healthy || st.Provider != ProviderName || st.ContextName != ContextName {
+		t.Errorf("Status = %+v", st)
+	}
+	if st.KubeconfigPath != "" {
+		t.Errorf("KubeconfigPath = %q with no kubeconfig file", st.KubeconfigPath)
+	}
+	var want []lab.ComponentStatus
+	for _, name := range nodeNames {
+		want = append(want, lab.ComponentStatus{Name: name, Running: true, Version: KubernetesVersion, Detail: "kubelet active"})
+	}
+	if !slices.Equal(st.Components, want) {
+		t.Errorf("components =\n%+v\nwant\n%+v", st.Components, want)
+	}
+	for _, n := range fc.nodes {
+		for _, r := range n.Ran() {
+			if !r.withCtx || r.hasStdin {
+				t.Errorf("%s ran %+v, want a context and no stdin", n.name, r)
+			}
+		}
+	}
+
+	// With the lab's kubeconfig present, Status names it.
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.kubeconfigPath(), []byte(fc.kubeconfig), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, err = p.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.KubeconfigPath != p.kubeconfigPath() {
+		t.Errorf("KubeconfigPath = %q, want %q", st.KubeconfigPath, p.kubeconfigPath())
+	}
+}
+
+func TestStatusNodeProblems(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		setup       func(t *testing.T, fc *fakeCluster, d *fakeDocker)
+		wantHealthy bool
+		want        lab.ComponentStatus // for the worker
+		// detailHas, when set, replaces an exact match of want.Detail.
+		detailHas []string
+	}{
+		{
+			name: "container exited",
+			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
+				d.outputs[inspectState(workerName)] = result{stdout: "exited\n"}
+				d.outputs["logs --tail 20 "+workerName] = result{stdout: "INFO: starting\nFATAL: systemd died\n\n"}
+			},
+			want: lab.ComponentStatus{Name: workerName, Detail: "container exited", LogTail: "INFO: starting\nFATAL: systemd died"},
+		},
+		{
+			name: "container paused, logs unavailable",
+			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
+				d.outputs[inspectState(workerName)] = result{stdout: "paused"}
+				d.outputs["logs --tail 20 "+workerName] = result{err: errors.New("no logs")}
+			},
+			want: lab.ComponentStatus{Name: workerName, Detail: "container paused"},
+		},
+		{
+			name: "inspect fails",
+			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
+				d.outputs[inspectState(workerName)] = result{err: errors.New("No such object")}
+			},
+			want: lab.ComponentStatus{Name: workerName, Detail: "inspect: No such object"},
+		},
+		{
+			name: "no container",
+			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
+				fc.nodes = slices.DeleteFunc(fc.nodes, func(n *fakeNode) bool { return n.name == workerName })
+			},
+			want: lab.ComponentStatus{Name: workerName, Detail: "no container"},
+		},
+		{
+			// A stopped kubelet is a CKA task, not a broken lab.
+			name: "kubelet inactive",
+			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
+				fc.node(workerName).results[kubeletCmd] = result{stdout: "inactive\n", err: exitError(t, 3)}
+			},
+			wantHealthy: true,
+			want:        lab.ComponentStatus{Name: workerName, Running: true, Version: KubernetesVersion, Detail: "kubelet inactive"},
+		},
+		{
+			name: "exec fails, no version",
+			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
+				fc.node(workerName).results = map[string]result{}
+			},
+			wantHealthy: true,
+			want:        lab.ComponentStatus{Name: workerName, Running: true},
+			detailHas:   []string{"exec: ", "in ckalab-worker", `unscripted command "systemctl is-active kubelet"`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fc, d := healthyLab(t)
+			tc.setup(t, fc, d)
+			st, err := newProvider(t, fc, d).Status(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !st.Exists || st.Healthy != tc.wantHealthy {
+				t.Errorf("Exists %t Healthy %t, want true %t", st.Exists, st.Healthy, tc.wantHealthy)
+			}
+			if len(st.Components) != 3 {
+				t.Fatalf("components = %+v, want 3", st.Components)
+			}
+			got := st.Components[1]
+			if tc.detailHas != nil {
+				for _, part := range tc.detailHas {
+					if !strings.Contains(got.Detail, part) {
+						t.Errorf("worker detail %q does not contain %q", got.Detail, part)
+					}
+				}
+				got.Detail = ""
+			}
+			if got != tc.want {
+				t.Errorf("worker =\n%+v\nwant\n%+v", got, tc.want)
+			}
+			for _, i := range []int{0, 2} {
+				if c := st.Components[i]; !c.Running || c.Detail != "kubelet active" || c.Name != nodeNames[i] {
+					t.Errorf("healthy node %d = %+v", i, c)
+				}
+			}
+			if !tc.want.Running && slices.ContainsFunc(fc.nodes, func(n *fakeNode) bool {
+				return n.name == workerName && len(n.Ran()) > 0
+			}) {
+				t.Error("commands ran in a node whose container is not running")
+			}
+		})
+	}
+}
+
+// TestStatusKubeletInactiveKindError: through kind's real node handles,
+// `systemctl is-active` exiting 3 reaches Exec wrapped in a RunError; the
+// node is still reported as running with its kubelet inactive.
+func TestStatusKubeletInactiveKindError(t *testing.T) {
+	fc, d := healthyLab(t)
+	argv := []string{"docker", "exec", "--privileged", workerName, "systemctl", "is-active", "kubelet"}
+	fc.node(workerName).results[kubeletCmd] = result{stdout: "inactive\n", err: kindRunError(argv, exitError(t, 3))}
+	st, err := newProvider(t, fc, d).Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lab.ComponentStatus{Name: workerName, Running: true, Version: KubernetesVersion, Detail: "kubelet inactive"}
+	if got := st.Components[1]; got != want || !st.Healthy {
+		t.Errorf("worker = %+v, healthy %t; want %+v, healthy", got, st.Healthy, want)
+	}
+}
+
+func TestDown(t *testing.T) {
+	fc, d := healthyLab(t)
+	p := newProvider(t, fc, d)
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p.kubeconfigPath(), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	progress := &recProgress{}
+
+	if err := p.Down(context.Background(), progress); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"Delete " + ClusterName + " " + p.kubeconfigPath()}; !slices.Equal(fc.Calls(), want) {
+		t.Errorf("calls = %q, want %q", fc.Calls(), want)
+	}
+	assertNoStateDir(t, p)
+	if want := []string{"start Deleting the kind cluster 🧹", "end true"}; !slices.Equal(progress.Events(), want) {
+		t.Errorf("progress = %q, want %q", progress.Events(), want)
+	}
+	// A missing lab is not an error.
+	if err := p.Down(context.Background(), lab.NoProgress{}); err != nil {
+		t.Errorf("second Down: %v", err)
+	}
+}
+
+func TestDownDeleteFails(t *testing.T) {
+	fc, d := healthyLab(t)
+	fc.deleteErr = errors.New("container in use")
+	p := newProvider(t, fc, d)
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	progress := &recProgress{}
+
+	err := p.Down(context.Background(), progress)
+	if !errors.Is(err, fc.deleteErr) {
+		t.Fatalf("Down = %v, want kind's error", err)
+	}
+	wantErrContains(t, err, `delete kind cluster "ckalab"`)
+	assertNoStateDir(t, p) // removed all the same
+	if want := []string{"start Deleting the kind cluster 🧹", "end false"}; !slices.Equal(progress.Events(), want) {
+		t.Errorf("progress = %q, want %q", progress.Events(), want)
+	}
+}
+
+// ---- nodes.go ----
+
+func TestExecUnknownNode(t *testing.T) {
+	fc, d := healthyLab(t)
+	_, _, code, err := newProvider(t, fc, d).Exec(context.Background(), "ckalab-worker3", []string{"true"}, nil)
+	wantErrContains(t, err, `node "ckalab-worker3"`, "nodes: ckalab-control-plane, ckalab-worker, ckalab-worker2")
+	if code != 0 {
+		t.Errorf("exit code = %d with an error", code)
+	}
+	for _, n := range fc.nodes {
+		if len(n.Ran()) != 0 {
+			t.Errorf("%s ran %q", n.name, n.RanArgv())
+		}
+	}
+}
+
+func TestExecNoCommand(t *testing.T) {
+	fc, d := healthyLab(t)
+	_, _, _, err := newProvider(t, fc, d).Exec(context.Background(), cpName, nil, nil)
+	wantErrContains(t, err, "no command")
+	if fc.called("ListNodes") {
+		t.Error("nodes were listed for an empty command")
+	}
+}
+
+func TestExecListNodesFails(t *testing.T) {
+	fc, d := healthyLab(t)
+	fc.listNodesErr = errors.New("docker gone")
+	_, _, _, err := newProvider(t, fc, d).Exec(context.Background(), cpName, []string{"true"}, nil)
+	if !errors.Is(err, fc.listNodesErr) {
+		t.Errorf("Exec = %v, want the ListNodes error", err)
+	}
+}
+
+func TestExecSuccess(t *testing.T) {
+	fc, d := healthyLab(t)
+	n := fc.node(workerName)
+	n.results["sh -c cat; echo err >&2"] = result{stdout: "hello", stderr: "err\n"}
+	p := newProvider(t, fc, d)
+
+	stdout, stderr, code, err := p.Exec(context.Background(), workerName, []string{"sh", "-c", "cat; echo err >&2"}, []byte("hello"))
+	if err != nil || code != 0 || string(stdout) != "hello" || string(stderr) != "err\n" {
+		t.Errorf("Exec = %q, %q, %d, %v", stdout, stderr, code, err)
+	}
+	ran := n.Ran()
+	if len(ran) != 1 || ran[0] != (ranCmd{argv: "sh -c cat; echo err >&2", stdin: "hello", hasStdin: true, withCtx: true}) {
+		t.Errorf("ran %+v", ran)
+	}
+
+	// No stdin: none is attached (docker exec -i would wait on it).
+	n.results["hostname"] = result{stdout: workerName + "\n"}
+	stdout, _, code, err = p.Exec(context.Background(), workerName, []string{"hostname"}, nil)
+	if err != nil || code != 0 || string(stdout) != workerName+"\n" {
+		t.Errorf("Exec hostname = %q, %d, %v", stdout, code, err)
+	}
+	if last := n.Ran()[1]; last.hasStdin {
+		t.Errorf("hostname ran with stdin: %+v", last)
+	}
+	for _, other := range []string{cpName, worker2Name} {
+		if got := fc.node(other).Ran(); len(got) != 0 {
+			t.Errorf("%s ran %+v", other, got)
+		}
+	}
+}
+
+func TestExecFailures(t *testing.T) {
+	plain := errors.New("connection reset")
+	dockerExec := []string{"docker", "exec", "--privileged", workerName, "run"}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		wantCode int
+		// wantErr lists what the error holds; none means a nil error.
+		wantErr []string
+		wantIs  error
+	}{
+		// The command ran and failed: its code, no error.
+		{name: "command exits 3", err: exitError(t, 3), wantCode: 3},
+		{name: "command exits 1", err: exitError(t, 1), wantCode: 1},
+		{name: "command exits 124", err: exitError(t, 124), wantCode: 124},
+		// What kind's node handles really return for a failed command.
+		{name: "kind RunError, command exits 1", err: kindRunError(dockerExec, exitError(t, 1)), wantCode: 1},
+		{name: "kind RunError, command exits 3", err: kindRunError(dockerExec, exitError(t, 3)), wantCode: 3},
+		{name: "bare kind RunError, command exits 2", err: &kindexec.RunError{Command: dockerExec, Inner: exitError(t, 2)}, wantCode: 2},
+		// 125-127 are docker's own failures.
+		{name: "docker exits 125 (daemon error)", err: exitError(t, 125), wantCode: -1,
+			wantErr: []string{"in ckalab-worker", "exit status 125", "OCI runtime exec failed"}},
+		{name: "docker exits 126 (not executable)", err: exitError(t, 126), wantCode: -1,
+			wantErr: []string{"in ckalab-worker", "exit status 126"}},
+		{name: "kind RunError, docker exits 127 (not found)", err: kindRunError(dockerExec, exitError(t, 127)), wantCode: -1,
+			wantErr: []string{"in ckalab-worker", "exit status 127", "OCI runtime exec failed"}},
+		{name: "kind RunError, docker missing", err: kindRunError([]string{"docker"}, exec.ErrNotFound), wantCode: -1,
+			wantErr: []string{"in ckalab-worker", "executable file not found"}, wantIs: exec.ErrNotFound},
+		{name: "other error", err: plain, wantCode: -1,
+			wantErr: []string{"in ckalab-worker", "connection reset"}, wantIs: plain},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fc, d := healthyLab(t)
+			fc.node(workerName).results["run"] = result{stdout: "out", stderr: "OCI runtime exec failed\n", err: tc.err}
+			stdout, stderr, code, err := newProvider(t, fc, d).Exec(context.Background(), workerName, []string{"run"}, nil)
+			if code != tc.wantCode {
+				t.Errorf("exit code = %d, want %d", code, tc.wantCode)
+			}
+			if string(stdout) != "out" || string(stderr) != "OCI runtime exec failed\n" {
+				t.Errorf("output = %q, %q, want the command's", stdout, stderr)
+			}
+			if len(tc.wantErr) == 0 {
+				if err != nil {
+					t.Errorf("err = %v, want nil (the command ran)", err)
+				}
+				return
+			}
+			wantErrContains(t, err, tc.wantErr...)
+			if tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+				t.Errorf("err %v does not wrap %v", err, tc.wantIs)
+			}
+		})
+	}
+}
+
+func TestShellArgs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sio  lab.ShellIO
+		want string
+	}{
+		{"defaults", lab.ShellIO{}, "exec -i -w /root -e TERM=xterm ckalab-worker bash -l"},
+		{"terminal", lab.ShellIO{TTY: true, Term: "screen-256color"}, "exec -i -t -w /root -e TERM=screen-256color ckalab-worker bash -l"},
+		{"command", lab.ShellIO{Command: []string{"crictl", "ps", "-a"}}, "exec -i -w /root -e TERM=xterm ckalab-worker crictl ps -a"},
+		{"terminal and command", lab.ShellIO{TTY: true, Command: []string{"vim", "/etc/kubernetes/manifests/etcd.yaml"}},
+			"exec -i -t -w /root -e TERM=xterm ckalab-worker vim /etc/kubernetes/manifests/etcd.yaml"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := strings.Join(shellArgs(workerName, tc.sio), " "); got != tc.want {
+				t.Errorf("shellArgs = %q, want %q", got, tc.want)
+			}
+		})
+	}
+	// A command with spaces stays one argument.
+	got := shellArgs(cpName, lab.ShellIO{Command: []string{"sh", "-c", "echo a b"}})
+	if got[len(got)-1] != "echo a b" || got[len(got)-4] != cpName {
+		t.Errorf("shellArgs = %q", got)
+	}
+}
+
+func TestShell(t *testing.T) {
+	fc, d := healthyLab(t)
+	p := newProvider(t, fc, d)
+	in, out, errOut := strings.NewReader("exit\n"), &bytes.Buffer{}, &bytes.Buffer{}
+	sio := lab.ShellIO{TTY: true, Term: "xterm-256color", In: in, Out: out, Err: errOut}
+
+	if err := p.Shell(context.Background(), cpName, sio); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.runs) != 1 {
+		t.Fatalf("docker runs = %+v, want one", d.runs)
+	}
+	r := d.runs[0]
+	if !slices.Equal(r.args, shellArgs(cpName, sio)) {
+		t.Errorf("args = %q, want %q", r.args, shellArgs(cpName, sio))
+	}
+	if r.stdin != io.Reader(in) || r.stdout != io.Writer(out) || r.stderr != io.Writer(errOut) {
+		t.Error("Shell did not hand the user's streams to docker")
+	}
+
+	d.runErr = errors.New("exit status 130")
+	if err := p.Shell(context.Background(), cpName, sio); !errors.Is(err, d.runErr) {
+		t.Errorf("Shell = %v, want docker's error", err)
+	}
+}
+
+func TestShellUnknownNode(t *testing.T) {
+	fc, d := healthyLab(t)
+	err := newProvider(t, fc, d).Shell(context.Background(), "worker", lab.ShellIO{})
+	wantErrContains(t, err, `node "worker"`, "nodes: ckalab-control-plane, ckalab-worker, ckalab-worker2")
+	if len(d.runs) != 0 || len(d.Calls()) != 0 {
+		t.Errorf("docker was called: runs %+v, calls %q", d.runs, d.Calls())
+	}
+
+	fc.listNodesErr = errors.New("docker gone")
+	if err := newProvider(t, fc, d).Shell(context.Background(), cpName, lab.ShellIO{}); !errors.Is(err, fc.listNodesErr) {
+		t.Errorf("Shell = %v, want the ListNodes error", err)
+	}
+	if len(d.runs) != 0 {
+		t.Error("docker was run though the nodes could not be listed")
+	}
+}
+
+// ---- images.go ----
+
+// imageLab is a healthy lab whose nodes hold the listed images and can
+// import archives.
+func imageLab(t *testing.T, have map[string][]string) (*fakeCluster, *fakeDocker) {
+	fc, d := healthyLab(t)
+	for _, n := range fc.nodes {
+		n.results[ctrList] = result{stdout: strings.Join(have[n.name], "\n") + "\n"}
+		n.results[ctrConfig] = result{stdout: containerdConfig}
+		n.results[ctrImport] = result{}
+	}
+	return fc, d
+}
+
+func imported(fc *fakeCluster) map[string][]string {
+	out := map[string][]string{}
+	for _, n := range fc.nodes {
+		for _, r := range n.Ran() {
+			if r.argv == ctrImport {
+				out[n.name] = append(out[n.name], r.stdin)
+			}
+		}
+	}
+	return out
+}
+
+func TestNodeImages(t *testing.T) {
+	fc, d := imageLab(t, map[string][]string{
+		cpName:     {"docker.io/library/busybox:1.36", "sha256:0123"},
+		workerName: {"registry.k8s.io/pause:3.10"},
+	})
+	got, err := newProvider(t, fc, d).NodeImages(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		cpName:      {"docker.io/library/busybox:1.36", "sha256:0123"},
+		workerName:  {"registry.k8s.io/pause:3.10"},
+		worker2Name: {},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("NodeImages = %q, want %q", got, want)
+	}
+	for name, refs := range want {
+		if !slices.Equal(got[name], refs) {
+			t.Errorf("%s: %q, want %q", name, got[name], refs)
+		}
+	}
+}
+
+func TestNodeImagesErrors(t *testing.T) {
+	t.Run("ctr exits non-zero", func(t *testing.T) {
+		fc, d := imageLab(t, nil)
+		fc.node(worker2Name).results[ctrList] = result{stderr: "ctr: failed to dial containerd\n", err: exitError(t, 1)}
+		_, err := newProvider(t, fc, d).NodeImages(context.Background())
+		wantErrContains(t, err, "list images on "+worker2Name, "ctr exited 1", "failed to dial containerd")
+	})
+	t.Run("exec fails", func(t *testing.T) {
+		fc, d := imageLab(t, nil)
+		fc.node(cpName).results[ctrList] = result{err: errors.New("daemon gone")}
+		_, err := newProvider(t, fc, d).NodeImages(context.Background())
+		wantErrContains(t, err, "in "+cpName, "daemon gone")
+	})
+	t.Run("nodes not listed", func(t *testing.T) {
+		fc, d := imageLab(t, nil)
+		fc.listNodesErr = errors.New("docker gone")
+		_, err := newProvider(t, fc, d).NodeImages(context.Background())
+		wantErrContains(t, err, "list the lab's nodes")
+	})
+}
+
+func TestLoadImagesPresentEverywhere(t *testing.T) {
+	const ref = "docker.io/library/busybox:1.36"
+	all := []string{ref, "registry.k8s.io/pause:3.10"}
+	fc, d := imageLab(t, map[string][]string{cpName: all, workerName: all, worker2Name: all})
+	p := newProvider(t, fc, d)
+	progress := &recProgress{}
+
+	// Not even cached: nodes that have it need nothing.
+	if err := p.LoadImages(context.Background(), p.Cache, []string{ref}, progress); err != nil {
+		t.Fatal(err)
+	}
+	if got := imported(fc); len(got) != 0 {
+		t.Errorf("imported %q, want nothing", got)
+	}
+	if got := progress.Events(); len(got) != 0 {
+		t.Errorf("progress = %q, want none", got)
+	}
+	if err := p.LoadImages(context.Background(), p.Cache, nil, progress); err != nil {
+		t.Errorf("LoadImages(no refs) = %v", err)
+	}
+}
+
+func TestLoadImagesMissingFromCache(t *testing.T) {
+	const (
+		cached  = "docker.io/library/busybox:1.36"
+		missing = "registry.k8s.io/pause:3.10"
+		absent  = "docker.io/library/nginx:latest"
+	)
+	fc, d := imageLab(t, map[string][]string{
+		cpName:      {missing},
+		workerName:  {missing},
+		worker2Name: {}, // lacks all three
+	})
+	p := newProvider(t, fc, d)
+	if err := os.WriteFile(p.Cache.Path(cached), []byte("busybox"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	progress := &recProgress{}
+
+	err := p.LoadImages(context.Background(), p.Cache, []string{cached, missing, absent}, progress)
+	var me *images.MissingError
+	if !errors.As(err, &me) {
+		t.Fatalf("LoadImages = %v (%T), want a *images.MissingError", err, err)
+	}
+	if me.Dir != p.Cache.Dir {
+		t.Errorf("MissingError.Dir = %q, want %q", me.Dir, p.Cache.Dir)
+	}
+	// Both uncached images are named, each once.
+	for _, ref := range []string{missing, absent} {
+		if n := strings.Count(err.Error(), "`ckalab images pull "+ref+"`"); n != 1 {
+			t.Errorf("error names %s %d times, want once: %v", ref, n, err)
+		}
+	}
+	if strings.Contains(err.Error(), "pull "+cached) {
+		t.Errorf("error %q names the cached image", err)
+	}
+	// Nothing is loaded, not even the cached image.
+	for _, n := range fc.nodes {
+		for _, argv := range n.RanArgv() {
+			if argv != ctrList {
+				t.Errorf("%s ran %q, want only the image list", n.name, argv)
+			}
+		}
+	}
+	if got := progress.Events(); len(got) != 0 {
+		t.Errorf("progress = %q, want none", got)
+	}
+}
+
+func TestLoadImagesLoadsWhereMissing(t *testing.T) {
+	const ref = "docker.io/library/busybox:1.36"
+	fc, d := imageLab(t, map[string][]string{cpName: {ref}, workerName: {"docker.io/library/busybox:1.37"}})
+	p := newProvider(t, fc, d)
+	if err := os.WriteFile(p.Cache.Path(ref), []byte("busybox archive"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	progress := &recProgress{}
+
+	if err := p.LoadImages(context.Background(), p.Cache, []string{ref}, progress); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{workerName: {"busybox archive"}, worker2Name: {"busybox archive"}}
+	got := imported(fc)
+	if len(got) != len(want) || !slices.Equal(got[workerName], want[workerName]) || !slices.Equal(got[worker2Name], want[worker2Name]) {
+		t.Errorf("imported %q, want %q", got, want)
+	}
+	wantEvents := []string{
+		"start Loading " + ref + " into " + workerName + " 📦", "end true",
+		"start Loading " + ref + " into " + worker2Name + " 📦", "end true",
+	}
+	if got := progress.Events(); !slices.Equal(got, wantEvents) {
+		t.Errorf("progress = %q, want %q", got, wantEvents)
+	}
+}
+
+func TestLoadImagesImportFails(t *testing.T) {
+	const ref = "docker.io/library/busybox:1.36"
+	fc, d := imageLab(t, map[string][]string{cpName: {ref}})
+	fc.node(workerName).results[ctrImport] = result{err: errors.New("ctr: content digest mismatch")}
+	p := newProvider(t, fc, d)
+	if err := os.WriteFile(p.Cache.Path(ref), []byte("busybox archive"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	progress := &recProgress{}
+
+	err := p.LoadImages(context.Background(), p.Cache, []string{ref}, progress)
+	wantErrContains(t, err, "load "+ref+" into "+workerName, "content digest mismatch")
+	// The first failure stops the loading.
+	want := []string{"start Loading " + ref + " into " + workerName + " 📦", "end false"}
+	if got := progress.Events(); !slices.Equal(got, want) {
+		t.Errorf("progress = %q, want %q", got, want)
+	}
+	if got := imported(fc)[worker2Name]; len(got) != 0 {
+		t.Errorf("%s imported %q after an earlier failure", worker2Name, got)
+	}
+}
+
+func TestLoadImagesNodeImagesFails(t *testing.T) {
+	fc, d := imageLab(t, nil)
+	fc.node(cpName).results[ctrList] = result{stderr: "boom", err: exitError(t, 2)}
+	p := newProvider(t, fc, d)
+	err := p.LoadImages(context.Background(), p.Cache, []string{"docker.io/library/busybox:1.36"}, &recProgress{})
+	wantErrContains(t, err, "list images on "+cpName, "ctr exited 2")
+}
+
+// TestKindClusterName: a Provider with its own KindCluster uses that name
+// for every kind call, its nodes and its context, never "ckalab".
+func TestKindClusterName(t *testing.T) {
+	const name = "ckalabtest42"
+	fc := &fakeCluster{t: t, names: []string{ClusterName, name}, kubeconfig: testKubeconfig("https://127.0.0.1:40000")}
+	d := &fakeDocker{outputs: map[string]result{}}
+	for _, suffix := range []string{"-control-plane", "-worker", "-worker2"} {
+		fc.nodes = append(fc.nodes, newNode(name+suffix, map[string]result{kubeletCmd: {stdout: "active\n"}}))
+		d.outputs[inspectState(name+suffix)] = result{stdout: "running\n"}
+	}
+	p := newProvider(t, fc, d)
+	p.KindCluster = name
+
+	if got := p.Config().Name; got != name {
+		t.Errorf("Config().Name = %q, want %q", got, name)
+	}
+	res, err := p.Up(context.Background(), lab.NoProgress{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.AlreadyRunning || res.ContextName != "kind-"+name {
+		t.Errorf("Up = %+v, want already running with context kind-%s", res, name)
+	}
+	st, err := p.Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range st.Components {
+		names = append(names, c.Name)
+	}
+	if want := []string{name + "-control-plane", name + "-worker", name + "-worker2"}; !slices.Equal(names, want) || !st.Healthy {
+		t.Errorf("components %q healthy %t, want %q healthy", names, st.Healthy, want)
+	}
+	if st.ContextName != "kind-"+name {
+		t.Errorf("Status context = %q", st.ContextName)
+	}
+	if err := p.Down(context.Background(), lab.NoProgress{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, call := range fc.Calls() {
+		if strings.Contains(call, " "+ClusterName) && !strings.Contains(call, " "+name) {
+			t.Errorf("call %q uses the default cluster name", call)
+		}
+	}
+	if !fc.called("Delete " + name + " " + p.kubeconfigPath()) {
+		t.Errorf("calls = %q, want Delete %s", fc.Calls(), name)
+	}
+}
