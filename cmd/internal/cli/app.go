@@ -111,7 +111,8 @@ func isUsage(err error) bool {
 
 const rootLong = `ckalab turns your machine into a CKA practice lab and exam simulator.
 
-  ckalab lab up --provider sim     start a lab (kubectl is pointed at it)
+  ckalab lab up                    start a kind lab (kubectl is pointed at it);
+                                   --provider sim for one without Docker
   ckalab list                      the scenarios
   ckalab start taint-toleration    set up a task and print it; solve it with kubectl
   ckalab grade --explain           check your work, with reasons
@@ -173,7 +174,7 @@ func (a *app) connect(ctx context.Context) (*lab.Cluster, error) {
 		if errors.Is(err, lab.ErrNotALab) {
 			return nil, err
 		}
-		return nil, &exitError{code: ExitNoLab, msg: err.Error() + "\nIs a lab running? `ckalab lab status` tells; `ckalab lab up --provider sim` starts one."}
+		return nil, &exitError{code: ExitNoLab, msg: err.Error() + "\nIs a lab running? `ckalab lab status` tells; `ckalab lab up` starts one (`--provider sim` without Docker)."}
 	}
 	return c, nil
 }

@@ -300,7 +300,7 @@ func TestListAndShowWithoutLab(t *testing.T) {
 	if n := strings.Count(r.stdout, "\n"); n != len(builtinIDs)+1 {
 		t.Errorf("list: %d lines, want a header and %d rows:\n%s", n, len(builtinIDs), r.stdout)
 	}
-	contains(t, "list stderr", r.stderr, "no lab reachable", "ckalab lab up --provider sim")
+	contains(t, "list stderr", r.stderr, "no lab reachable", "ckalab lab up`")
 
 	r = h.expect(cli.ExitOK, "list", "--domain", "storage", "-o", "json")
 	entries = nil
@@ -329,7 +329,7 @@ func TestLabCommandsWithoutLab(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("lab status: stdout not empty:\n%s", r.stdout)
 	}
-	if want := "No sim lab. Start one with: ckalab lab up --provider sim\n"; r.stderr != want {
+	if want := "No lab is running. Start one with: ckalab lab up (kind), or ckalab lab up --provider sim\n"; r.stderr != want {
 		t.Errorf("lab status: stderr %q, want %q", r.stderr, want)
 	}
 
@@ -342,17 +342,17 @@ func TestLabCommandsWithoutLab(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatalf("lab status -o json: %v\n%s", err, r.stdout)
 	}
-	if st.Provider != "sim" || st.Exists == nil || *st.Exists || st.Healthy == nil || *st.Healthy {
+	if st.Provider != "none" || st.Exists == nil || *st.Exists || st.Healthy == nil || *st.Healthy {
 		t.Errorf("lab status -o json: %s", r.stdout)
 	}
 
 	r = h.expect(cli.ExitOK, "lab", "down")
-	if want := "No sim lab is running; nothing to do.\n"; r.stderr != want || r.stdout != "" {
+	if want := "No lab is running; nothing to do.\n"; r.stderr != want || r.stdout != "" {
 		t.Errorf("lab down: %s", r)
 	}
 
 	r = h.expect(cli.ExitNoLab, "lab", "kubeconfig")
-	if want := "ERROR: no sim lab is running\n"; r.stderr != want || r.stdout != "" {
+	if want := "ERROR: no lab is running\n"; r.stderr != want || r.stdout != "" {
 		t.Errorf("lab kubeconfig: %s", r)
 	}
 
@@ -414,11 +414,11 @@ func TestCommandsNeedingALab(t *testing.T) {
 		}, []string{"no kubeconfig found", "`ckalab lab up"}},
 		{"--kubeconfig names a missing file", func(t *testing.T, h *harness) []string {
 			return []string{"--kubeconfig", filepath.Join(h.dir, "also-missing")}
-		}, []string{"also-missing", "`ckalab lab up --provider sim` starts one"}},
+		}, []string{"also-missing", "`ckalab lab up` starts one (`--provider sim` without Docker)"}},
 		{"the current context's server refuses connections", func(t *testing.T, h *harness) []string {
 			writeKubeconfig(t, h.kubeconfig(), "https://127.0.0.1:1")
 			return nil
-		}, []string{"connection refused", "`ckalab lab up --provider sim` starts one"}},
+		}, []string{"connection refused", "`ckalab lab up` starts one (`--provider sim` without Docker)"}},
 		{"the current context is not a ckalab lab", func(t *testing.T, h *harness) []string {
 			writeKubeconfig(t, h.kubeconfig(), notALab(t))
 			return nil

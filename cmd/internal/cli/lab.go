@@ -13,7 +13,9 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const defaultProvider = "sim"
+// defaultProvider is kind: real nodes are what the exam has. The sim needs
+// no Docker and serves API-level practice, CI and tests.
+const defaultProvider = "kind"
 
 func (a *app) labCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -55,6 +57,35 @@ func (a *app) provider(cmd *cobra.Command, flag string) (lab.Provider, error) {
 	return p, nil
 }
 
+// providerOrRunning is the provider named by --provider or
+// $CKALAB_PROVIDER; without either, that of the lab that runs (kind first),
+// so that `lab status` and `lab down` find whichever lab the user started.
+// With neither a name nor a running lab it returns nil.
+func (a *app) providerOrRunning(cmd *cobra.Command, flag string) (lab.Provider, lab.Status, error) {
+	if cmd.Flags().Changed("provider") || a.env.Getenv("CKALAB_PROVIDER") != "" {
+		p, err := a.provider(cmd, flag)
+		if err != nil {
+			return nil, lab.Status{}, err
+		}
+		st, err := p.Status(cmd.Context())
+		return p, st, err
+	}
+	ps, err := a.providers()
+	if err != nil {
+		return nil, lab.Status{}, err
+	}
+	for _, name := range []string{"kind", "sim"} {
+		// A provider that cannot tell (no Docker for kind) has no lab.
+		if st, err := ps[name].Status(cmd.Context()); err == nil && st.Exists {
+			return ps[name], st, nil
+		}
+	}
+	return nil, lab.Status{}, nil
+}
+
+// noLab is what lab commands say when no lab runs and none was named.
+const noLab = "No lab is running. Start one with: ckalab lab up (kind), or ckalab lab up --provider sim"
+
 func providerFlag(cmd *cobra.Command, target *string) {
 	cmd.Flags().StringVar(target, "provider", defaultProvider, "lab provider: kind or sim (also $CKALAB_PROVIDER)")
 	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions([]string{"kind", "sim"}, cobra.ShellCompDirectiveNoFileComp))
@@ -65,14 +96,22 @@ func (a *app) labUpCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start a lab and point kubectl at it",
-		Long: `Start a lab. Its context (kind-ckalab, ckalab-sim) is added to your kubeconfig
+		Long: `Start a lab (kind unless --provider or $CKALAB_PROVIDER says otherwise). Its context
+(kind-ckalab, ckalab-sim) is added to your kubeconfig
 ($KUBECONFIG or ~/.kube/config, or --kubeconfig) and made current, as kind does.
-On a running lab it says so and changes nothing.`,
+On a running lab (of any provider, when none is named) it says so and changes nothing.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := a.provider(cmd, providerName)
+			// Without a provider named, a running lab of either kind is
+			// "the lab": up then says it runs rather than making another.
+			p, _, err := a.providerOrRunning(cmd, providerName)
 			if err != nil {
 				return err
+			}
+			if p == nil {
+				if p, err = a.provider(cmd, providerName); err != nil {
+					return err
+				}
 			}
 			if k, ok := p.(*kind.Provider); ok && image != "" {
 				k.Image = image
@@ -120,11 +159,14 @@ func (a *app) labDownCommand() *cobra.Command {
 		Short: "Stop the lab and remove all its processes and files",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := a.provider(cmd, providerName)
-			if err != nil {
-				return err
+			p, st, err := a.providerOrRunning(cmd, providerName)
+			if p == nil {
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.env.IO.ErrOut, "No lab is running; nothing to do.")
+				return nil
 			}
-			st, err := p.Status(cmd.Context())
 			if err == nil && !st.Exists {
 				fmt.Fprintf(a.env.IO.ErrOut, "No %s lab is running; nothing to do.\n", p.Name())
 				return nil
@@ -158,13 +200,12 @@ func (a *app) labStatusCommand() *cobra.Command {
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			p, err := a.provider(cmd, providerName)
+			p, st, err := a.providerOrRunning(cmd, providerName)
 			if err != nil {
 				return err
 			}
-			st, err := p.Status(cmd.Context())
-			if err != nil {
-				return err
+			if p == nil {
+				st = lab.Status{Provider: "none"}
 			}
 			if output == "json" {
 				if err := writeJSON(a.env.IO.Out, st); err != nil {
@@ -187,6 +228,10 @@ func (a *app) labStatusCommand() *cobra.Command {
 func (a *app) printStatus(st lab.Status) error {
 	io := a.env.IO
 	c := io.Colors()
+	if st.Provider == "none" {
+		fmt.Fprintln(io.ErrOut, noLab)
+		return nil
+	}
 	if !st.Exists {
 		fmt.Fprintf(io.ErrOut, "No %s lab. Start one with: ckalab lab up --provider %s\n", st.Provider, st.Provider)
 		return nil
@@ -197,9 +242,13 @@ func (a *app) printStatus(st lab.Status) error {
 		if !cs.Running {
 			state = c.Red("dead")
 		}
-		rows = append(rows, []string{cs.Name, state, strconv.Itoa(cs.PID), cs.Version})
+		pid := ""
+		if cs.PID > 0 {
+			pid = strconv.Itoa(cs.PID)
+		}
+		rows = append(rows, []string{cs.Name, state, pid, cs.Version, cs.Detail})
 	}
-	if err := table(io.Out, []string{"component", "state", "pid", "version"}, rows); err != nil {
+	if err := table(io.Out, []string{"component", "state", "pid", "version", "detail"}, rows); err != nil {
 		return err
 	}
 	for _, cs := range st.Components {
@@ -222,13 +271,12 @@ func (a *app) labKubeconfigCommand() *cobra.Command {
 		Short: "Print the path of the lab's own kubeconfig (export KUBECONFIG=$(ckalab lab kubeconfig))",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := a.provider(cmd, providerName)
+			p, st, err := a.providerOrRunning(cmd, providerName)
 			if err != nil {
 				return err
 			}
-			st, err := p.Status(cmd.Context())
-			if err != nil {
-				return err
+			if p == nil {
+				return &exitError{code: ExitNoLab, msg: "no lab is running"}
 			}
 			if !st.Exists {
 				return &exitError{code: ExitNoLab, msg: "no " + p.Name() + " lab is running"}

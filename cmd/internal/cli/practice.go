@@ -210,7 +210,7 @@ func (a *app) listCommand() *cobra.Command {
 				return err
 			}
 			if info == nil {
-				fmt.Fprintln(a.env.IO.ErrOut, c.Faint("(no lab reachable: 'this lab' is unknown; start one with `ckalab lab up --provider sim`)"))
+				fmt.Fprintln(a.env.IO.ErrOut, c.Faint("(no lab reachable: 'this lab' is unknown; start one with `ckalab lab up`)"))
 			}
 			return nil
 		},
