@@ -1,8 +1,10 @@
 // Package doctor checks whether a machine can run ckalab's labs: Docker
-// (kind labs only), memory, inotify limits, the cgroup version, loopback
-// ports, kubectl and the sim's binaries. Every check that is not ok says
-// what it measured and how to fix it. The package never prints; the machine
-// is read through System, so that tests can fake it.
+// (needed for the kind lab, not for the sim), memory, inotify limits, the
+// cgroup version, the capability bounding set (kind's privileged node
+// containers need all capabilities), loopback ports, kubectl and the sim's
+// binaries. Every check that is not ok says what it measured and how to fix
+// it. The package never prints; the machine is read through System, so that
+// tests can fake it.
 package doctor
 
 import (
@@ -52,6 +54,7 @@ const (
 	CheckMemory      = "memory"
 	CheckInotify     = "inotify"
 	CheckCgroup      = "cgroup"
+	CheckPrivileged  = "privileged"
 	CheckLoopback    = "loopback"
 	CheckKubectl     = "kubectl"
 	CheckSimBinaries = "sim-binaries"
@@ -76,6 +79,9 @@ const (
 	inotifyWatchesFile    = "/proc/sys/fs/inotify/max_user_watches"
 	inotifyInstancesFile  = "/proc/sys/fs/inotify/max_user_instances"
 	mountsFile            = "/proc/mounts"
+	initStatusFile        = "/proc/1/status"
+	selfStatusFile        = "/proc/self/status"
+	capLastCapFile        = "/proc/sys/kernel/cap_last_cap"
 	sysctlPersistFile     = "/etc/sysctl.d/99-ckalab.conf"
 	defaultCommandTimeout = 10 * time.Second
 )
@@ -118,6 +124,7 @@ func (d *Doctor) Checks() []Check {
 		{CheckMemory, d.checkMemory},
 		{CheckInotify, d.checkInotify},
 		{CheckCgroup, d.checkCgroup},
+		{CheckPrivileged, d.checkPrivileged},
 		{CheckLoopback, d.checkLoopback},
 		{CheckKubectl, d.checkKubectl},
 		{CheckSimBinaries, d.checkSimBinaries},
@@ -201,32 +208,35 @@ func (d *Doctor) dockerProbe(ctx context.Context) dockerState {
 	return d.docker
 }
 
-const dockerOnlyKind = "kind labs only; the sim needs no Docker"
+// dockerForKind says what Docker is for.
+const dockerForKind = "needed for the kind lab; the sim needs no Docker"
 
-// checkDocker warns rather than fails without Docker: the sim, the only
-// provider of this build, does not need it.
+// checkDocker warns rather than fails without Docker: the kind lab (ckalab
+// lab up --provider kind) needs it, but the sim, the default provider, does
+// not, so a machine without Docker can still run a lab.
 func (d *Doctor) checkDocker(ctx context.Context) Result {
 	st := d.dockerProbe(ctx)
 	if !st.found {
 		return Result{Status: StatusWarn,
-			Detail: "docker not found on PATH (" + dockerOnlyKind + ")",
-			Fix: "install Docker Engine (https://docs.docker.com/engine/install/; Debian/Ubuntu: sudo apt-get install docker.io),\n" +
+			Detail: "docker not found on PATH (" + dockerForKind + ")",
+			Fix: "for the kind lab (ckalab lab up --provider kind), install Docker Engine\n" +
+				"(https://docs.docker.com/engine/install/; Debian/Ubuntu: sudo apt-get install docker.io),\n" +
 				"then let your user use it: sudo usermod -aG docker $USER (log out and in again)"}
 	}
 	if st.err != nil {
 		msg := firstLine(st.err.Error())
-		r := Result{Status: StatusWarn, Detail: "daemon not reachable: " + msg + " (" + dockerOnlyKind + ")"}
+		r := Result{Status: StatusWarn, Detail: "daemon not reachable: " + msg + " (" + dockerForKind + ")"}
 		if strings.Contains(strings.ToLower(msg), "permission denied") {
-			r.Fix = "let your user use Docker: sudo usermod -aG docker $USER, then log out and in again (or run: newgrp docker)"
+			r.Fix = "for the kind lab, let your user use Docker: sudo usermod -aG docker $USER, then log out and in again (or run: newgrp docker)"
 		} else {
-			r.Fix = "start the Docker daemon: sudo systemctl start docker\n" +
+			r.Fix = "for the kind lab, start the Docker daemon: sudo systemctl start docker\n" +
 				"and let your user use it: sudo usermod -aG docker $USER (log out and in again)"
 		}
 		return r
 	}
 	in := st.info
 	return Result{Status: StatusOK, Detail: fmt.Sprintf("server %s, cgroup %s (%s), storage %s (%s)",
-		in.ServerVersion, orUnknown(cgroupVersionName(in.CgroupVersion)), orUnknown(in.CgroupDriver), orUnknown(in.Driver), dockerOnlyKind)}
+		in.ServerVersion, orUnknown(cgroupVersionName(in.CgroupVersion)), orUnknown(in.CgroupDriver), orUnknown(in.Driver), dockerForKind)}
 }
 
 func cgroupVersionName(v string) string {
@@ -404,6 +414,127 @@ func (d *Doctor) checkCgroup(ctx context.Context) Result {
 		return Result{Status: StatusWarn, Detail: source + ". " + cgroupV1Why, Fix: cgroupV2Fix}
 	}
 	return Result{Status: StatusSkip, Detail: "version unknown: " + source}
+}
+
+// --- privileged -----------------------------------------------------------
+
+// capNames are the capabilities' names by bit number (linux/capability.h).
+var capNames = [...]string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", // 0-3
+	"CAP_FSETID", "CAP_KILL", "CAP_SETGID", "CAP_SETUID", // 4-7
+	"CAP_SETPCAP", "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", // 8-11
+	"CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK", "CAP_IPC_OWNER", // 12-15
+	"CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE", // 16-19
+	"CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", // 20-23
+	"CAP_SYS_RESOURCE", "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", // 24-27
+	"CAP_LEASE", "CAP_AUDIT_WRITE", "CAP_AUDIT_CONTROL", "CAP_SETFCAP", // 28-31
+	"CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG", "CAP_WAKE_ALARM", // 32-35
+	"CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF", // 36-39
+	"CAP_CHECKPOINT_RESTORE", // 40
+}
+
+// capName names a capability bit; bits newer than capNames are "cap N".
+func capName(bit int) string {
+	if bit >= 0 && bit < len(capNames) {
+		return capNames[bit]
+	}
+	return fmt.Sprintf("cap %d", bit)
+}
+
+// readCapBnd reads the capability bounding set: PID 1's, which is what a
+// Docker daemon started by the init system gets, else this process's when
+// /proc/1/status cannot be read (hidepid, other PID namespaces).
+func (d *Doctor) readCapBnd() (set uint64, source string, err error) {
+	var errs []string
+	for _, file := range []string{initStatusFile, selfStatusFile} {
+		data, err := d.sys.ReadFile(file)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		hex, ok := statusField(string(data), "CapBnd")
+		if !ok {
+			errs = append(errs, "no CapBnd in "+file)
+			continue
+		}
+		set, err := strconv.ParseUint(hex, 16, 64)
+		if err != nil {
+			return 0, file, fmt.Errorf("%s: CapBnd is not hexadecimal: %q", file, hex)
+		}
+		return set, file, nil
+	}
+	return 0, "", errors.New("cannot read the capability bounding set: " + strings.Join(errs, "; "))
+}
+
+// statusField reads a "Key:\tvalue" line of /proc/<pid>/status.
+func statusField(status, key string) (string, bool) {
+	for line := range strings.SplitSeq(status, "\n") {
+		name, rest, ok := strings.Cut(line, ":")
+		if ok && name == key {
+			v := strings.TrimSpace(rest)
+			return v, v != ""
+		}
+	}
+	return "", false
+}
+
+// readCapLastCap reads the kernel's highest capability number.
+func (d *Doctor) readCapLastCap() (int, error) {
+	data, err := d.sys.ReadFile(capLastCapFile)
+	if err != nil {
+		return 0, fmt.Errorf("cannot read %s: %w", capLastCapFile, err)
+	}
+	text := strings.TrimSpace(string(data))
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 0 || n > 63 {
+		return 0, fmt.Errorf("%s: not a capability number: %q", capLastCapFile, text)
+	}
+	return n, nil
+}
+
+const privilegedFix = "run ckalab on a machine or VM whose capability bounding set is complete (a nested container or sandbox usually is not);\n" +
+	"the sim lab (ckalab lab up --provider sim) needs none of this"
+
+// checkPrivileged: kind runs its node containers with docker run
+// --privileged, which asks for every capability the kernel has. Where the
+// capability bounding set lacks some (some microVMs, containers and
+// sandboxes), Docker refuses with "unable to apply caps: operation not
+// permitted" and a kind lab cannot start.
+func (d *Doctor) checkPrivileged(context.Context) Result {
+	set, source, err := d.readCapBnd()
+	if err != nil {
+		return Result{Status: StatusSkip, Detail: err.Error()}
+	}
+	last, err := d.readCapLastCap()
+	if err != nil {
+		return Result{Status: StatusSkip, Detail: err.Error()}
+	}
+	var missing []string
+	for bit := 0; bit <= last; bit++ {
+		if set&(1<<bit) == 0 {
+			missing = append(missing, capName(bit))
+		}
+	}
+	// Say where the set came from when it is not PID 1's.
+	from := ""
+	if source != initStatusFile {
+		from = "read from " + source
+	}
+	if len(missing) == 0 {
+		count := fmt.Sprintf("%d capabilities", last+1)
+		if from != "" {
+			count += ", " + from
+		}
+		return Result{Status: StatusOK, Detail: "full capability bounding set (" + count + "): Docker can run kind's privileged node containers"}
+	}
+	what := "the capability bounding set"
+	if from != "" {
+		what += " (" + from + ")"
+	}
+	return Result{Status: StatusWarn,
+		Detail: what + " lacks " + strings.Join(missing, ", ") +
+			": Docker refuses --privileged containers, so kind labs cannot start here (the sim lab works)",
+		Fix: privilegedFix}
 }
 
 // --- loopback -------------------------------------------------------------

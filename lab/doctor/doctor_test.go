@@ -95,6 +95,9 @@ func healthy() *fakeSystem {
 			"/proc/sys/fs/inotify/max_user_watches":   "524288\n",
 			"/proc/sys/fs/inotify/max_user_instances": "512\n",
 			"/proc/mounts":                            mountsV2,
+			"/proc/1/status":                          procStatus(capFull),
+			"/proc/self/status":                       procStatus(capFull),
+			"/proc/sys/kernel/cap_last_cap":           "40\n",
 		},
 		onPath: map[string]string{"docker": dockerPath, "kubectl": kubectlBin},
 		outputs: map[string]fakeOutput{
@@ -159,7 +162,7 @@ func runCases(t *testing.T, check string, cases []checkCase) {
 func TestDoctorHealthyMachine(t *testing.T) {
 	f := healthy()
 	results := doctor.New(f, defaultOptions()).Run(context.Background())
-	want := []string{"docker", "memory", "inotify", "cgroup", "loopback", "kubectl", "sim-binaries"}
+	want := []string{"docker", "memory", "inotify", "cgroup", "privileged", "loopback", "kubectl", "sim-binaries"}
 	if len(results) != len(want) {
 		t.Fatalf("got %d results, want %d: %+v", len(results), len(want), results)
 	}
@@ -204,8 +207,9 @@ func TestDoctorResultJSON(t *testing.T) {
 }
 
 const (
-	startDocker = "start the Docker daemon: sudo systemctl start docker\nand let your user use it: sudo usermod -aG docker $USER (log out and in again)"
-	kindOnly    = " (kind labs only; the sim needs no Docker)"
+	startDocker   = "for the kind lab, start the Docker daemon: sudo systemctl start docker\nand let your user use it: sudo usermod -aG docker $USER (log out and in again)"
+	installDocker = "for the kind lab (ckalab lab up --provider kind), install Docker Engine\n(https://docs.docker.com/engine/install/; Debian/Ubuntu: sudo apt-get install docker.io),\nthen let your user use it: sudo usermod -aG docker $USER (log out and in again)"
+	kindOnly      = " (needed for the kind lab; the sim needs no Docker)"
 )
 
 func TestDoctorDocker(t *testing.T) {
@@ -223,7 +227,7 @@ func TestDoctorDocker(t *testing.T) {
 		{name: "not installed", status: doctor.StatusWarn,
 			change: func(f *fakeSystem, _ *doctor.Options) { delete(f.onPath, "docker") },
 			detail: "docker not found on PATH" + kindOnly,
-			fix:    "install Docker Engine (https://docs.docker.com/engine/install/; Debian/Ubuntu: sudo apt-get install docker.io),\nthen let your user use it: sudo usermod -aG docker $USER (log out and in again)"},
+			fix:    installDocker},
 		{name: "daemon not running", status: doctor.StatusWarn,
 			change: func(f *fakeSystem, _ *doctor.Options) {
 				f.outputs[dockerInfoKey] = fakeOutput{out: dockerNoServer, err: errors.New(dockerDown)}
@@ -235,7 +239,7 @@ func TestDoctorDocker(t *testing.T) {
 				f.outputs[dockerInfoKey] = fakeOutput{out: dockerNoServer, err: errors.New(dockerDenied)}
 			},
 			detail: "daemon not reachable: " + dockerDenied + kindOnly,
-			fix:    "let your user use Docker: sudo usermod -aG docker $USER, then log out and in again (or run: newgrp docker)"},
+			fix:    "for the kind lab, let your user use Docker: sudo usermod -aG docker $USER, then log out and in again (or run: newgrp docker)"},
 		{name: "server errors with exit 0", status: doctor.StatusWarn,
 			change: func(f *fakeSystem, _ *doctor.Options) {
 				f.outputs[dockerInfoKey] = fakeOutput{out: `{"ServerVersion":"","ServerErrors":["` + dockerDown + `"]}`}
@@ -373,6 +377,94 @@ func TestDoctorCgroup(t *testing.T) {
 			},
 			detail: "host: cgroup v1" + cgroupV1Why,
 			fix:    cgroupV2Fix},
+	})
+}
+
+// Capability bounding sets (CapBnd in /proc/<pid>/status) on a kernel whose
+// cap_last_cap is 40.
+const (
+	capFull           = "000001ffffffffff"
+	capNoSysResource  = "000001fffeffffff" // bit 24, as on some microVMs
+	capNoModuleNorRes = "000001fffefeffff" // bits 16 and 24
+)
+
+// procStatus is a /proc/<pid>/status with the capability lines.
+func procStatus(capBnd string) string {
+	return "Name:\tsystemd\nState:\tS (sleeping)\nPid:\t1\n" +
+		"CapInh:\t0000000000000000\nCapPrm:\t" + capBnd + "\nCapEff:\t" + capBnd +
+		"\nCapBnd:\t" + capBnd + "\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\n"
+}
+
+func capBnd(init, self string) func(*fakeSystem, *doctor.Options) {
+	return func(f *fakeSystem, _ *doctor.Options) {
+		f.files["/proc/1/status"] = init
+		f.files["/proc/self/status"] = self
+	}
+}
+
+const (
+	lacksCaps     = ": Docker refuses --privileged containers, so kind labs cannot start here (the sim lab works)"
+	privilegedFix = "run ckalab on a machine or VM whose capability bounding set is complete (a nested container or sandbox usually is not);\n" +
+		"the sim lab (ckalab lab up --provider sim) needs none of this"
+	fullSetOK = "full capability bounding set (41 capabilities): Docker can run kind's privileged node containers"
+)
+
+func TestDoctorPrivileged(t *testing.T) {
+	noInit := func(f *fakeSystem, _ *doctor.Options) { delete(f.files, "/proc/1/status") }
+	runCases(t, "privileged", []checkCase{
+		{name: "full set", status: doctor.StatusOK, detail: fullSetOK},
+		{name: "lacks CAP_SYS_RESOURCE", change: capBnd(procStatus(capNoSysResource), procStatus(capNoSysResource)), status: doctor.StatusWarn,
+			detail: "the capability bounding set lacks CAP_SYS_RESOURCE" + lacksCaps,
+			fix:    privilegedFix},
+		{name: "lacks two", change: capBnd(procStatus(capNoModuleNorRes), procStatus(capNoModuleNorRes)), status: doctor.StatusWarn,
+			detail: "the capability bounding set lacks CAP_SYS_MODULE, CAP_SYS_RESOURCE" + lacksCaps,
+			fix:    privilegedFix},
+		// PID 1's set decides (the Docker daemon inherits it), not ours.
+		{name: "only this process lacks one", change: capBnd(procStatus(capFull), procStatus(capNoSysResource)), status: doctor.StatusOK,
+			detail: fullSetOK},
+		{name: "PID 1 unreadable, this process's set", status: doctor.StatusWarn,
+			change: func(f *fakeSystem, o *doctor.Options) {
+				noInit(f, o)
+				f.files["/proc/self/status"] = procStatus(capNoSysResource)
+			},
+			detail: "the capability bounding set (read from /proc/self/status) lacks CAP_SYS_RESOURCE" + lacksCaps,
+			fix:    privilegedFix},
+		{name: "PID 1 unreadable, full set", change: noInit, status: doctor.StatusOK,
+			detail: "full capability bounding set (41 capabilities, read from /proc/self/status): Docker can run kind's privileged node containers"},
+		{name: "PID 1 without CapBnd", change: capBnd("Name:\tinit\n", procStatus(capFull)), status: doctor.StatusOK,
+			detail: "full capability bounding set (41 capabilities, read from /proc/self/status): Docker can run kind's privileged node containers"},
+		// An older kernel has fewer capabilities; the bits above do not count.
+		{name: "older kernel (cap_last_cap 37)", status: doctor.StatusOK,
+			change: func(f *fakeSystem, o *doctor.Options) {
+				capBnd(procStatus("0000003fffffffff"), procStatus("0000003fffffffff"))(f, o)
+				f.files["/proc/sys/kernel/cap_last_cap"] = "37\n"
+			},
+			detail: "full capability bounding set (38 capabilities): Docker can run kind's privileged node containers"},
+		// A newer kernel has capabilities this build has no name for.
+		{name: "newer kernel lacks an unnamed one", status: doctor.StatusWarn,
+			change: func(f *fakeSystem, o *doctor.Options) {
+				capBnd(procStatus("000005ffffffffff"), procStatus("000005ffffffffff"))(f, o)
+				f.files["/proc/sys/kernel/cap_last_cap"] = "42\n"
+			},
+			detail: "the capability bounding set lacks cap 41" + lacksCaps,
+			fix:    privilegedFix},
+		{name: "unreadable", status: doctor.StatusSkip,
+			change: func(f *fakeSystem, o *doctor.Options) {
+				noInit(f, o)
+				delete(f.files, "/proc/self/status")
+			},
+			detail: "cannot read the capability bounding set: open /proc/1/status: file does not exist; open /proc/self/status: file does not exist"},
+		{name: "no cap_last_cap", status: doctor.StatusSkip,
+			change: func(f *fakeSystem, _ *doctor.Options) { delete(f.files, "/proc/sys/kernel/cap_last_cap") },
+			detail: "cannot read /proc/sys/kernel/cap_last_cap: open /proc/sys/kernel/cap_last_cap: file does not exist"},
+		{name: "garbage CapBnd", change: capBnd(procStatus("zz-top"), procStatus(capFull)), status: doctor.StatusSkip,
+			detail: `/proc/1/status: CapBnd is not hexadecimal: "zz-top"`},
+		{name: "garbage cap_last_cap", status: doctor.StatusSkip,
+			change: func(f *fakeSystem, _ *doctor.Options) { f.files["/proc/sys/kernel/cap_last_cap"] = "forty\n" },
+			detail: `/proc/sys/kernel/cap_last_cap: not a capability number: "forty"`},
+		{name: "cap_last_cap out of range", status: doctor.StatusSkip,
+			change: func(f *fakeSystem, _ *doctor.Options) { f.files["/proc/sys/kernel/cap_last_cap"] = "64\n" },
+			detail: `/proc/sys/kernel/cap_last_cap: not a capability number: "64"`},
 	})
 }
 

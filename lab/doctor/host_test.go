@@ -51,8 +51,8 @@ func TestDoctorHostMachine(t *testing.T) {
 			t.Errorf("%s: %s without a fix", r.Name, r.Status)
 		}
 	}
-	if len(results) != 7 || len(byName) != 7 {
-		t.Fatalf("want 7 distinct checks, got %+v", results)
+	if len(results) != 8 || len(byName) != 8 {
+		t.Fatalf("want 8 distinct checks, got %+v", results)
 	}
 
 	expect := func(name string, want doctor.Status, why string) {
@@ -101,7 +101,7 @@ func TestDoctorHostMachine(t *testing.T) {
 			t.Errorf("docker detail does not show server %s: %s", dockerServer, byName["docker"].Detail)
 		}
 	} else {
-		expect("docker", doctor.StatusFail, "docker version does not answer")
+		expect("docker", doctor.StatusWarn, "docker version does not answer (only the kind lab needs Docker)")
 	}
 
 	// cgroup: what Docker reports, else the host's /sys/fs/cgroup (statfs).
@@ -130,6 +130,8 @@ func TestDoctorHostMachine(t *testing.T) {
 		expect("cgroup", doctor.StatusWarn, "cgroup "+cgroupVersion)
 	}
 
+	checkHostPrivileged(t, byName["privileged"])
+
 	expect("loopback", doctor.StatusOK, "tests bind loopback ports all the time")
 
 	if path, err := exec.LookPath("kubectl"); err != nil {
@@ -142,6 +144,114 @@ func TestDoctorHostMachine(t *testing.T) {
 		expect("sim-binaries", doctor.StatusOK, "all in "+binDir)
 	} else {
 		expect("sim-binaries", doctor.StatusWarn, "missing "+strings.Join(missing, ", "))
+	}
+}
+
+// checkHostPrivileged compares the privileged check with the capability
+// bounding set read here, named after linux/capability.h when it is
+// installed.
+func checkHostPrivileged(t *testing.T, r doctor.Result) {
+	t.Helper()
+	capBnd, source := "", ""
+	for _, file := range []string{"/proc/1/status", "/proc/self/status"} {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		for line := range strings.SplitSeq(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "CapBnd:"); ok {
+				capBnd, source = strings.TrimSpace(v), file
+			}
+		}
+		if capBnd != "" {
+			break
+		}
+	}
+	set, err1 := strconv.ParseUint(capBnd, 16, 64)
+	lastText, err2 := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	last, err3 := strconv.Atoi(strings.TrimSpace(string(lastText)))
+	if err1 != nil || err2 != nil || err3 != nil {
+		if r.Status != doctor.StatusSkip {
+			t.Errorf("privileged: %s %q although CapBnd %q or cap_last_cap %q is unreadable", r.Status, r.Detail, capBnd, lastText)
+		}
+		return
+	}
+	names := capabilityHeader(t)
+	var missing []string
+	for bit := 0; bit <= last; bit++ {
+		if set&(1<<bit) != 0 {
+			continue
+		}
+		name, ok := names[bit]
+		if !ok {
+			name = "cap " + strconv.Itoa(bit)
+		}
+		missing = append(missing, name)
+	}
+	t.Logf("CapBnd %s in %s, cap_last_cap %d: missing %v", capBnd, source, last, missing)
+	if len(missing) == 0 {
+		if r.Status != doctor.StatusOK || !strings.Contains(r.Detail, "("+strconv.Itoa(last+1)+" capabilities") {
+			t.Errorf("privileged: %s %q, want ok with %d capabilities", r.Status, r.Detail, last+1)
+		}
+		return
+	}
+	want := " lacks " + strings.Join(missing, ", ") + ": "
+	if r.Status != doctor.StatusWarn || !strings.Contains(r.Detail, want) {
+		t.Errorf("privileged: %s %q, want warn with %q", r.Status, r.Detail, want)
+	}
+}
+
+// capabilityHeader reads the capabilities' numbers from
+// /usr/include/linux/capability.h; it is empty without the header.
+func capabilityHeader(t *testing.T) map[int]string {
+	t.Helper()
+	data, err := os.ReadFile("/usr/include/linux/capability.h")
+	if err != nil {
+		t.Logf("no linux/capability.h (%v): capabilities are checked by number", err)
+		return nil
+	}
+	names := map[int]string{}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != "#define" || !strings.HasPrefix(f[1], "CAP_") {
+			continue
+		}
+		if n, err := strconv.Atoi(f[2]); err == nil && n >= 0 && n < 64 {
+			names[n] = f[1]
+		}
+	}
+	return names
+}
+
+// TestDoctorCapabilityNames: the privileged check names every capability
+// of linux/capability.h as the header does.
+func TestDoctorCapabilityNames(t *testing.T) {
+	names := capabilityHeader(t)
+	if len(names) == 0 {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("CI=true but linux/capability.h has no capability names (Debian: linux-libc-dev)")
+		}
+		t.Skip("no capability names in linux/capability.h")
+	}
+	last := 0
+	for n := range names {
+		last = max(last, n)
+	}
+	full := uint64(1)<<(last+1) - 1
+	for bit, name := range names {
+		f := healthy()
+		status := procStatus(strconv.FormatUint(full&^(1<<bit), 16))
+		f.files["/proc/1/status"], f.files["/proc/self/status"] = status, status
+		f.files["/proc/sys/kernel/cap_last_cap"] = strconv.Itoa(last) + "\n"
+		var r doctor.Result
+		for _, res := range doctor.New(f, defaultOptions()).Run(context.Background()) {
+			if res.Name == doctor.CheckPrivileged {
+				r = res
+			}
+		}
+		if want := " lacks " + name + ": "; r.Status != doctor.StatusWarn || !strings.Contains(r.Detail, want) {
+			t.Errorf("bit %d: %s %q, want warn with %q", bit, r.Status, r.Detail, want)
+		}
 	}
 }
 

@@ -9,9 +9,11 @@ import (
 	"github.com/spf13/cobra"
 )
 
-const doctorLong = `Check that this machine can run ckalab's labs: Docker (kind labs only; the
-sim does not need it), available memory, inotify limits, the cgroup version,
-loopback ports, kubectl and its version skew, and the sim's binaries.
+const doctorLong = `Check that this machine can run ckalab's labs: Docker (needed for the kind
+lab; the sim does not need it), available memory, inotify limits, the cgroup
+version, the capability bounding set (kind's privileged node containers need
+every capability), loopback ports, kubectl and its version skew, and the
+sim's binaries.
 
 Every check that is not ok prints what it measured and the command or step
 that fixes it. Warnings (! warn) do not stop the sim; a failure (✗ fail)

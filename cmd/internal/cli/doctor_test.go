@@ -9,16 +9,28 @@ import (
 	"github.com/ckalab/ckalab/cmd/internal/cli"
 )
 
-var doctorChecks = []string{"docker", "memory", "inotify", "cgroup", "loopback", "kubectl", "sim-binaries"}
+var doctorChecks = []string{"docker", "memory", "inotify", "cgroup", "privileged", "loopback", "kubectl", "sim-binaries"}
+
+type doctorCheck struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix"`
+}
 
 type doctorJSON struct {
-	OK     bool `json:"ok"`
-	Checks []struct {
-		Name   string `json:"name"`
-		Status string `json:"status"`
-		Detail string `json:"detail"`
-		Fix    string `json:"fix"`
-	} `json:"checks"`
+	OK     bool          `json:"ok"`
+	Checks []doctorCheck `json:"checks"`
+}
+
+// check returns the named check; parseDoctor has checked that it is there.
+func (d doctorJSON) check(name string) doctorCheck {
+	for _, c := range d.Checks {
+		if c.Name == name {
+			return c
+		}
+	}
+	return doctorCheck{}
 }
 
 func parseDoctor(t *testing.T, r result) doctorJSON {
@@ -79,7 +91,7 @@ func TestDoctorJSON(t *testing.T) {
 		t.Errorf("doctor -o json: stderr not empty:\n%s", r.stderr)
 	}
 	// The harness's cache is empty: the sim's binaries are missing there.
-	if c := d.Checks[6]; c.Status != "warn" || !strings.Contains(c.Detail, h.vars["XDG_CACHE_HOME"]) || !strings.HasPrefix(c.Fix, "make sim") {
+	if c := d.check("sim-binaries"); c.Status != "warn" || !strings.Contains(c.Detail, h.vars["XDG_CACHE_HOME"]) || !strings.HasPrefix(c.Fix, "make sim") {
 		t.Errorf("sim-binaries in an empty cache: %+v", c)
 	}
 }
@@ -91,9 +103,9 @@ func TestDoctorTableFails(t *testing.T) {
 	h.vars["PATH"] = t.TempDir()
 	r := h.expect(cli.ExitChecksFailed, "doctor") // kubectl missing fails; Docker missing only warns
 	contains(t, "doctor", r.stdout, "STATUS", "CHECK", "DETAIL",
-		"! warn   docker ", "docker not found on PATH (kind labs only; the sim needs no Docker)",
+		"! warn   docker ", "docker not found on PATH (needed for the kind lab; the sim needs no Docker)",
 		"✗ fail   kubectl ", "kubectl not found on PATH",
-		"\n! docker\n  fix: install Docker Engine",
+		"\n! docker\n  fix: for the kind lab (ckalab lab up --provider kind), install Docker Engine\n",
 		"\n       then let your user use it: sudo usermod -aG docker $USER",
 		"\n✗ kubectl\n  fix: make sim builds kubectl v1.37.2 into "+h.vars["XDG_CACHE_HOME"]+"/ckalab/sim/v1.37.2/bin",
 		"\n! sim-binaries\n  fix: make sim (in the ckalab source tree",
@@ -104,7 +116,7 @@ func TestDoctorTableFails(t *testing.T) {
 	contains(t, "doctor", r.stderr, "✗ ", " failed\n")
 
 	r = h.expect(cli.ExitChecksFailed, "doctor", "-o", "json")
-	if d := parseDoctor(t, r); d.OK || d.Checks[0].Status != "warn" || d.Checks[5].Status != "fail" {
+	if d := parseDoctor(t, r); d.OK || d.check("docker").Status != "warn" || d.check("kubectl").Status != "fail" {
 		t.Errorf("doctor -o json without docker and kubectl: %s", r.stdout)
 	}
 }
@@ -116,7 +128,7 @@ func TestDoctorSimBinFromEnv(t *testing.T) {
 	dir := t.TempDir()
 	h.vars["CKALAB_SIM_BIN"] = dir
 	d := parseDoctor(t, h.run("doctor", "-o", "json"))
-	c := d.Checks[6]
+	c := d.check("sim-binaries")
 	if c.Status != "warn" || !strings.Contains(c.Detail, "missing in "+dir+": ") || !strings.HasPrefix(c.Fix, "make sim SIM_BIN="+dir+" ") {
 		t.Errorf("sim-binaries with CKALAB_SIM_BIN=%s: %+v", dir, c)
 	}
@@ -132,7 +144,7 @@ func TestDoctorUsage(t *testing.T) {
 	h.expect(cli.ExitUsage, "doctor", "extra")
 
 	r = h.expect(cli.ExitOK, "doctor", "--help")
-	contains(t, "doctor --help", r.stdout, "Exit codes:\n", "  0  no check failed (warnings allowed)\n", "  3  at least one check failed")
+	contains(t, "doctor --help", r.stdout, "the capability bounding set", "Exit codes:\n", "  0  no check failed (warnings allowed)\n", "  3  at least one check failed")
 	r = h.expect(cli.ExitOK, "--help")
 	contains(t, "--help", r.stdout, "Lab:\n  doctor      Check that this machine can run a lab")
 }
