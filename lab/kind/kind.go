@@ -227,16 +227,25 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	if err := p.LoadImages(ctx, p.Cache, cached, progress); err != nil {
 		return lab.UpResult{}, err
 	}
+	rc, err := clientcmd.NewDefaultClientConfig(*cfg, nil).ClientConfig()
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	c, err := lab.NewCluster(rc)
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	info := infoFor(p.cluster())
+	// kind waits for the control plane only; scenarios need every node,
+	// DNS, the network plugin and the storage provisioner.
+	err = lab.Step(progress, "Waiting for the nodes and system pods ⏳", func() error {
+		return lab.WaitReady(ctx, c, info, waitForReady, 2*time.Second, func() error { return nil })
+	})
+	if err != nil {
+		return lab.UpResult{}, err
+	}
 	err = lab.Step(progress, "Marking the cluster as a ckalab lab 🏷", func() error {
-		rc, err := clientcmd.NewDefaultClientConfig(*cfg, nil).ClientConfig()
-		if err != nil {
-			return err
-		}
-		c, err := lab.NewCluster(rc)
-		if err != nil {
-			return err
-		}
-		return lab.WriteMarker(ctx, c.Kube, infoFor(p.cluster()))
+		return lab.WriteMarker(ctx, c.Kube, info)
 	})
 	if err != nil {
 		return lab.UpResult{}, err

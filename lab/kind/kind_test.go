@@ -684,12 +684,30 @@ func TestUpAlreadyRunningStatusFails(t *testing.T) {
 	}
 }
 
-// fakeAPIServer accepts the lab marker ConfigMap (echoing it back, as the
-// API server does) or fails with status.
+// readyLists are what a ready kind lab answers to the readiness wait: three
+// Ready nodes, the default ServiceAccount and a Ready kube-system pod.
+var readyLists = map[string]string{
+	"/api/v1/nodes": `{"kind":"NodeList","apiVersion":"v1","items":[` +
+		`{"metadata":{"name":"ckalab-control-plane"},"status":{"conditions":[{"type":"Ready","status":"True"}]}},` +
+		`{"metadata":{"name":"ckalab-worker"},"status":{"conditions":[{"type":"Ready","status":"True"}]}},` +
+		`{"metadata":{"name":"ckalab-worker2"},"status":{"conditions":[{"type":"Ready","status":"True"}]}}]}`,
+	"/api/v1/namespaces/default/serviceaccounts/default": `{"kind":"ServiceAccount","apiVersion":"v1","metadata":{"name":"default","namespace":"default"}}`,
+	"/api/v1/namespaces/kube-system/pods": `{"kind":"PodList","apiVersion":"v1","items":[` +
+		`{"metadata":{"name":"coredns-1"},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}]}`,
+}
+
+// fakeAPIServer answers the readiness wait with a ready lab and accepts the
+// lab marker ConfigMap (echoing it back, as the API server does) or fails
+// with status. It records the writes.
 func fakeAPIServer(t *testing.T, status int) (*httptest.Server, *[]string) {
 	var mu sync.Mutex
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if body, ok := readyLists[r.URL.Path]; ok && r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, body)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		mu.Lock()
 		got = append(got, r.Method+" "+r.URL.Path+" "+string(body))
@@ -766,6 +784,7 @@ func TestUpCreates(t *testing.T) {
 		"start Loading " + cached + " into " + worker2Name + " 📦", "end true",
 		"start Loading " + onCP + " into " + workerName + " 📦", "end true",
 		"start Loading " + onCP + " into " + worker2Name + " 📦", "end true",
+		"start Waiting for the nodes and system pods ⏳", "end true",
 		"start Marking the cluster as a ckalab lab 🏷", "end true",
 	}
 	if got := progress.Events(); !slices.Equal(got, want) {
@@ -814,7 +833,7 @@ func TestUpMarkerFails(t *testing.T) {
 
 	_, err := p.Up(context.Background(), progress)
 	wantErrContains(t, err, "write lab marker", "fake failure")
-	want := []string{"start Marking the cluster as a ckalab lab 🏷", "end false"}
+	want := []string{"start Waiting for the nodes and system pods ⏳", "end true", "start Marking the cluster as a ckalab lab 🏷", "end false"}
 	if got := progress.Events(); !slices.Equal(got, want) {
 		t.Errorf("progress = %q, want %q", got, want)
 	}

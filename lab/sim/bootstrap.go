@@ -113,56 +113,6 @@ func bootstrap(ctx context.Context, c *lab.Cluster, info lab.Info, alive func() 
 	if _, err := c.Kube.StorageV1().StorageClasses().Create(ctx, sc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("create default StorageClass: %w", err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	var last string
-	for {
-		last = notReady(ctx, c, info)
-		if last == "" {
-			return nil
-		}
-		if err := alive(); err != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("lab not ready after 60s: %s", last)
-		case <-time.After(pollInterval):
-		}
-	}
+	return lab.WaitReady(ctx, c, info, 60*time.Second, pollInterval, alive)
 }
 
-// notReady says what the lab still lacks before pods can run, or "".
-func notReady(ctx context.Context, c *lab.Cluster, info lab.Info) string {
-	nodes, err := c.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
-	if err != nil {
-		return "list nodes: " + err.Error()
-	}
-	ready := map[string]bool{}
-	for _, n := range nodes.Items {
-		for _, cond := range n.Status.Conditions {
-			if cond.Type == corev1.NodeReady && cond.Status == corev1.ConditionTrue {
-				ready[n.Name] = true
-			}
-		}
-		// The node lifecycle controller taints new nodes not-ready and
-		// lifts the taint a moment after they turn Ready; until then the
-		// scheduler keeps pods off them.
-		for _, t := range n.Spec.Taints {
-			if t.Key == corev1.TaintNodeNotReady || t.Key == corev1.TaintNodeUnreachable {
-				return "node " + n.Name + " still has the " + t.Key + " taint"
-			}
-		}
-	}
-	for _, n := range info.Nodes {
-		if !ready[n.Name] {
-			return "node " + n.Name + " is not Ready"
-		}
-	}
-	// Pods cannot be created in a namespace before its default
-	// ServiceAccount exists.
-	if _, err := c.Kube.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{}); err != nil {
-		return "default ServiceAccount: " + err.Error()
-	}
-	return ""
-}
