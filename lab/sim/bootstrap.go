@@ -115,4 +115,3 @@ func bootstrap(ctx context.Context, c *lab.Cluster, info lab.Info, alive func() 
 	}
 	return lab.WaitReady(ctx, c, info, 60*time.Second, pollInterval, alive)
 }
-
