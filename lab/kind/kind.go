@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
 	kindlog "sigs.k8s.io/kind/pkg/log"
 )
 
@@ -212,6 +213,10 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 		if w := logger.Warnings(); len(w) > 0 {
 			err = fmt.Errorf("%w\nkind said:\n  %s", err, strings.Join(w, "\n  "))
 		}
+		if strings.Contains(runErrorOutput(err), "unable to apply caps") {
+			// The one failure users cannot read out of runc's words.
+			err = fmt.Errorf("%w\nDocker cannot start privileged containers on this machine (its capability bounding set is incomplete), and kind's nodes are privileged: `ckalab doctor` says which capability is missing; the sim lab (--provider sim) works here", err)
+		}
 		return lab.UpResult{}, fmt.Errorf("create the kind cluster: %w", err)
 	}
 	cfg, err := p.kubeconfig()
@@ -251,6 +256,17 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 		return lab.UpResult{}, err
 	}
 	return lab.UpResult{Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
+}
+
+// runErrorOutput is the error's text plus, for kind's RunError, the output
+// of the command that failed (kind keeps it out of Error()).
+func runErrorOutput(err error) string {
+	text := err.Error()
+	var runErr *kindexec.RunError
+	if errors.As(err, &runErr) {
+		text += "\n" + string(runErr.Output)
+	}
+	return text
 }
 
 // kubeconfig returns the lab's admin kubeconfig, rewriting the lab's own

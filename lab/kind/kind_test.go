@@ -565,6 +565,27 @@ func TestUpCreateFails(t *testing.T) {
 	assertNoStateDir(t, p)
 }
 
+// Docker refusing privileged containers is explained, as runc's words are
+// kept in kind's RunError output, not its message.
+func TestUpCreateFailsWithoutCapabilities(t *testing.T) {
+	fc, d := noLab(t)
+	fc.create = func(kindlog.Logger) error {
+		return kinderrors.WithStack(&kindexec.RunError{
+			Command: []string{"docker", "run", "--privileged"},
+			Output:  []byte("docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown."),
+			Inner:   errors.New("exit status 125"),
+		})
+	}
+	p := newProvider(t, fc, d)
+	_, err := p.Up(context.Background(), lab.NoProgress{})
+	wantErrContains(t, err, "create the kind cluster", "Docker cannot start privileged containers on this machine", "ckalab doctor", "--provider sim")
+
+	fc.create = func(kindlog.Logger) error { return errors.New("boom") }
+	if _, err := p.Up(context.Background(), lab.NoProgress{}); strings.Contains(err.Error(), "privileged") {
+		t.Errorf("another failure blamed on capabilities: %v", err)
+	}
+}
+
 func TestUpCreateFailsWithoutWarnings(t *testing.T) {
 	fc, d := noLab(t)
 	fc.create = func(kindlog.Logger) error { return errors.New("boom") }
