@@ -23,6 +23,7 @@ import (
 func TestKindLabEndToEnd(t *testing.T) {
 	h := newHarness(t)
 	h.timeout = 40 * time.Minute
+	h.now = time.Now // progress shows real step times
 	// The image cache is the developer's, filled by `make kind-image`; every
 	// other file (state, kubeconfig) stays in the test's folder.
 	cache := os.Getenv("XDG_CACHE_HOME")
@@ -38,7 +39,11 @@ func TestKindLabEndToEnd(t *testing.T) {
 	start := time.Now()
 	r := h.expect(0, "lab", "up", "--provider", "kind")
 	t.Logf("lab up: %s", time.Since(start).Round(time.Second))
-	contains(t, "lab up stderr", r.stderr, "Preparing nodes", "Loading docker.io/library/busybox:1.36 into ckalab-worker", "context kind-ckalab")
+	// The node image holds the cluster's images; the scenarios' nginx and
+	// redis come from the image cache, into every node.
+	contains(t, "lab up stderr", r.stderr, "Preparing nodes", "Joining worker nodes",
+		"Loading docker.io/library/nginx:1.27 into ckalab-worker2", "Loading docker.io/library/redis:7 into ckalab-control-plane",
+		"Waiting for the nodes and system pods", "context kind-ckalab")
 
 	r = h.expect(0, "lab", "status", "--provider", "kind", "-o", "json")
 	var st lab.Status
