@@ -387,7 +387,7 @@ func (d *Doctor) readHostCgroups() (hostCgroups, error) {
 	return hostCgroups{"", "host: no cgroup filesystem mounted"}, nil
 }
 
-const cgroupV1Why = "Kubelets 1.35+ refuse v1 unless failCgroupV1: false (ckalab's kind node image must set it); the sim runs no kubelet"
+const cgroupV1Why = "Kubelets 1.35+ refuse v1 unless failCgroupV1: false (ckalab's kind lab sets it); the sim runs no kubelet"
 
 const cgroupV2Fix = "to move to cgroup v2: add systemd.unified_cgroup_hierarchy=1 to GRUB_CMDLINE_LINUX in /etc/default/grub,\n" +
 	"run sudo update-grub and reboot (Docker then reports CgroupVersion 2)"
