@@ -225,6 +225,11 @@ func (a *app) kindProvider() (*kind.Provider, error) {
 	if img := a.env.Getenv("CKALAB_KIND_IMAGE"); img != "" {
 		k.Image = img
 	}
+	if name := a.env.Getenv("CKALAB_KIND_CLUSTER"); name != "" {
+		// Another kind cluster name gives other node names too; tests use
+		// one of their own so that they never see or touch the user's lab.
+		k.KindCluster = name
+	}
 	if cat, err := a.catalog(); err == nil {
 		k.Preload = catalogImages(cat)
 	}

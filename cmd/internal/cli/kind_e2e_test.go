@@ -24,6 +24,8 @@ func TestKindLabEndToEnd(t *testing.T) {
 	h := newHarness(t)
 	h.timeout = 40 * time.Minute
 	h.now = time.Now // progress shows real step times
+	// The e2e run makes the real lab, named and laid out as users get it.
+	delete(h.vars, "CKALAB_KIND_CLUSTER")
 	// The image cache is the developer's, filled by `make kind-image`; every
 	// other file (state, kubeconfig) stays in the test's folder.
 	cache := os.Getenv("XDG_CACHE_HOME")

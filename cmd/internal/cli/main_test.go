@@ -39,6 +39,9 @@ func newHarness(t *testing.T) *harness {
 		"XDG_CONFIG_HOME": filepath.Join(dir, "config"),
 		"KUBECONFIG":      filepath.Join(dir, "kubeconfig"),
 		"NO_COLOR":        "1",
+		// The kind provider sees the machine's Docker: a cluster name of
+		// the test's own keeps `lab down` from finding the user's lab.
+		"CKALAB_KIND_CLUSTER": fmt.Sprintf("ckalab-test-%d", time.Now().UnixNano()),
 	}}
 	// Env.Getenv covers ckalab's own settings, but the kubeconfig is found by
 	// client-go, which reads KUBECONFIG (and HOME for ~/.kube/config) from
