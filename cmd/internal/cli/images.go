@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ckalab/ckalab/lab"
@@ -198,5 +197,5 @@ func imageArgs(cat *scenarios.Catalog, args []string) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w (an argument is an image like busybox:1.36 or a scenario id)", err)
 	}
-	return slices.Compact(refs), nil
+	return refs, nil
 }
