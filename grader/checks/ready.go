@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/internal/yamlx"
@@ -16,12 +17,15 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // readySpec: the pods of a workload (through its selector), or with labels,
 // or one pod by name, in a namespace are Ready (every one that is not
 // terminating), optionally exactly count of them, only on some nodes, never
-// on others, or one on every node.
+// on others, or one on every node. With steadyFor they must also stay Ready,
+// without a container restart, over that window: a pod that is Ready for a
+// moment between crashes is not a running workload.
 type readySpec struct {
 	Namespace  string            `yaml:"namespace"`
 	Workload   *workloadRef      `yaml:"workload"`
@@ -31,12 +35,36 @@ type readySpec struct {
 	Nodes      []string          `yaml:"nodes"`
 	AvoidNodes []string          `yaml:"avoidNodes"`
 	EveryNode  bool              `yaml:"everyNode"`
+	// A pointer, so that an explicit 0s is reported rather than read as
+	// "not set".
+	SteadyFor *yamlx.Duration `yaml:"steadyFor"`
 }
 
-type readyCheck struct{ spec readySpec }
+// maxSteadyFor bounds steadyFor: every check of a scenario is graded
+// concurrently, so the longest window is roughly what a grade costs.
+const maxSteadyFor = 60 * time.Second
+
+type readyCheck struct {
+	spec readySpec
+	// wait sleeps through the steadiness window and returns ctx's error
+	// if it ends first; tests replace it to change the cluster meanwhile.
+	wait func(ctx context.Context, d time.Duration) error
+}
+
+// sleepCtx waits d or until ctx is done.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 func newReady(body *yaml.Node, path string) (grader.Check, yamlx.Problems) {
-	c := &readyCheck{}
+	c := &readyCheck{wait: sleepCtx}
 	ps := yamlx.Decode(body, path, &c.spec)
 	if c.spec.Namespace == "" {
 		ps.Add(body, yamlx.Join(path, "namespace"), "required")
@@ -56,7 +84,35 @@ func newReady(body *yaml.Node, path string) (grader.Check, yamlx.Problems) {
 	if c.spec.Count != nil && *c.spec.Count < 0 {
 		ps.Add(body, yamlx.Join(path, "count"), "must not be negative")
 	}
+	steadyPath := yamlx.Join(path, "steadyFor")
+	if d := c.spec.SteadyFor; d != nil && (d.Duration <= 0 || d.Duration > maxSteadyFor) && !reported(ps, steadyPath) {
+		ps.Add(valueOf(body, "steadyFor"), steadyPath, "got %s, want more than 0s and at most %s", d.Duration, maxSteadyFor)
+	}
 	return c, ps
+}
+
+// reported says whether decoding already found a problem at path (a value
+// that is no duration decodes as 0s; "got 0s" would only confuse).
+func reported(ps yamlx.Problems, path string) bool {
+	for _, p := range ps {
+		if p.Path == path {
+			return true
+		}
+	}
+	return false
+}
+
+// valueOf is the node of a mapping's key, for a problem's line; the mapping
+// itself when the key is missing.
+func valueOf(mapping *yaml.Node, key string) *yaml.Node {
+	if mapping.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(mapping.Content); i += 2 {
+			if mapping.Content[i].Value == key {
+				return mapping.Content[i+1]
+			}
+		}
+	}
+	return mapping
 }
 
 func isReady(p corev1.Pod) bool {
@@ -140,20 +196,102 @@ func (c *readyCheck) expected() string {
 	if len(c.spec.AvoidNodes) > 0 {
 		parts = append(parts, "none on "+strings.Join(c.spec.AvoidNodes, ", "))
 	}
+	if c.spec.SteadyFor != nil {
+		parts = append(parts, "still Ready with no container restart "+c.spec.SteadyFor.Duration.String()+" later")
+	}
 	return strings.Join(parts, ", ")
 }
 
-// Observe lists the pods and judges them.
+// Observe lists the pods and judges them; with steadyFor it looks again
+// once the window has passed and compares the two looks.
 func (c *readyCheck) Observe(ctx context.Context, env *grader.Env) grader.Observation {
+	first, before := c.observeOnce(ctx, env)
+	if !first.Passed || c.spec.SteadyFor == nil {
+		return first
+	}
+	window := c.spec.SteadyFor.Duration
+	if err := c.wait(ctx, window); err != nil {
+		first.Passed = false
+		first.Problems = append(first.Problems, fmt.Sprintf("stopped before the %s steadiness window ended: %v", window, err))
+		return first
+	}
+	second, after := c.observeOnce(ctx, env)
+	if after == nil {
+		// The second look failed outright (an API error): its own
+		// observation says why.
+		return second
+	}
+	problems, summary := steadiness(before, after, window)
+	second.Problems = append(second.Problems, problems...)
+	second.Actual += "; " + summary
+	second.Passed = len(second.Problems) == 0
+	return second
+}
+
+// podState is what steadiness compares of one pod between two looks.
+type podState struct {
+	name     string
+	ready    bool
+	restarts map[string]int32 // by container name, init containers included
+}
+
+// steadiness compares the pods of two looks a window apart: the same pods
+// (by UID, so that a pod deleted and recreated under its name counts as
+// replaced), still Ready, and no container's restartCount grown. A count
+// above 0 that stays put is fine: the pod is steady now.
+func steadiness(before, after map[types.UID]podState, window time.Duration) ([]string, string) {
+	var problems, restarted []string
+	var sumBefore, sumAfter int32
+	readyAfter := 0
+	for uid, b := range before {
+		a, ok := after[uid]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("pod %s was deleted or replaced during the %s window", b.name, window))
+			continue
+		}
+		if a.ready {
+			readyAfter++
+		}
+		for name, n := range b.restarts {
+			m, ok := a.restarts[name]
+			if !ok {
+				continue
+			}
+			sumBefore += n
+			sumAfter += m
+			if m > n {
+				restarted = append(restarted, b.name+"/"+name)
+				problems = append(problems, fmt.Sprintf("pod %s container %s restarted during the %s window (restartCount %d→%d)", b.name, name, window, n, m))
+			}
+		}
+	}
+	for uid, a := range after {
+		if _, ok := before[uid]; !ok {
+			problems = append(problems, fmt.Sprintf("pod %s appeared during the %s window", a.name, window))
+		}
+	}
+	sort.Strings(problems)
+	sort.Strings(restarted)
+	summary := fmt.Sprintf("%d/%d Ready, restarts %d→%d over %s", readyAfter, len(before), sumBefore, sumAfter, window)
+	if len(restarted) > 0 {
+		summary += " (restarted: " + strings.Join(restarted, ", ") + ")"
+	}
+	return problems, summary
+}
+
+// observeOnce lists the pods and judges them once. It also returns the
+// live pods' states for steadiness, nil when the pods could not be listed.
+func (c *readyCheck) observeOnce(ctx context.Context, env *grader.Env) (grader.Observation, map[types.UID]podState) {
 	obs := grader.Observation{Expected: c.expected()}
 	opts, err := c.listOptions(ctx, env)
 	if err != nil {
-		return failed(err)
+		return failed(err), nil
 	}
 	list, err := env.Cluster.Kube.CoreV1().Pods(c.spec.Namespace).List(ctx, opts)
 	if err != nil {
-		return failed(err)
+		return failed(fmt.Errorf("list pods %s in %s: %w", c.selection(), c.spec.Namespace, err)), nil
 	}
+	pods := map[types.UID]podState{}
 	readyPerNode := map[string]int{}
 	ready, live := 0, 0
 	var states []string
@@ -162,6 +300,7 @@ func (c *readyCheck) Observe(ctx context.Context, env *grader.Env) grader.Observ
 			continue
 		}
 		live++
+		pods[p.UID] = podState{name: p.Name, ready: isReady(p), restarts: restartCounts(p)}
 		node := p.Spec.NodeName
 		state := "Ready"
 		switch {
@@ -200,7 +339,7 @@ func (c *readyCheck) Observe(ctx context.Context, env *grader.Env) grader.Observ
 	if c.spec.EveryNode {
 		nodes, err := env.Cluster.Kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
-			return failed(err)
+			return failed(fmt.Errorf("list nodes: %w", err)), nil
 		}
 		for _, n := range nodes.Items {
 			if got := readyPerNode[n.Name]; got != 1 {
@@ -209,5 +348,19 @@ func (c *readyCheck) Observe(ctx context.Context, env *grader.Env) grader.Observ
 		}
 	}
 	obs.Passed = len(obs.Problems) == 0
-	return obs
+	return obs, pods
+}
+
+// restartCounts are a pod's containers' restart counts by name. Init
+// containers count too: a restartable one (a sidecar) crash-loops like any
+// other container.
+func restartCounts(p corev1.Pod) map[string]int32 {
+	out := map[string]int32{}
+	for _, s := range p.Status.InitContainerStatuses {
+		out[s.Name] = s.RestartCount
+	}
+	for _, s := range p.Status.ContainerStatuses {
+		out[s.Name] = s.RestartCount
+	}
+	return out
 }

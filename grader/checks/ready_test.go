@@ -1,12 +1,14 @@
 package checks_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ckalab/ckalab/internal/simtest"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func deployment(name string, replicas int, nodeSelector string) string {
@@ -251,5 +253,99 @@ avoidNodes: [%s]
 	obs = mustFailNow(t, stuckNodes, env)
 	if len(obs.Problems) != 1 {
 		t.Errorf("problems %q, want only the Pending state", obs.Problems)
+	}
+}
+
+// busyboxDeployment runs busybox with command (none: the image's shell,
+// which exits at once without a terminal, crash-loops; the sim shows that
+// through its crash-loop stage).
+func busyboxDeployment(name string, command string) string {
+	cmd := ""
+	if command != "" {
+		cmd = ", command: " + command
+	}
+	return fmt.Sprintf(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: %[1]s}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: %[1]s}}
+  template:
+    metadata: {labels: {app: %[1]s}}
+    spec:
+      containers:
+      - {name: main, image: "busybox:1.36"%[2]s}
+`, name, cmd)
+}
+
+func TestReadySteady(t *testing.T) {
+	t.Parallel()
+	l := simtest.Need(t, sl)
+	c := l.Cluster
+	ns := newNS(t, c)
+	env := envFor(t, c)
+	create(t, c, ns, busyboxDeployment("sleeper", "[sleep, infinity]"))
+	create(t, c, ns, busyboxDeployment("crasher", ""))
+
+	steady := build(t, "ready", fmt.Sprintf(`
+namespace: %s
+workload: {kind: Deployment, name: sleeper}
+count: 2
+steadyFor: 2s
+`, ns))
+	start := time.Now()
+	obs := mustPass(t, steady, env, 30*time.Second)
+	if !strings.HasSuffix(obs.Actual, "; 2/2 Ready, restarts 0→0 over 2s") {
+		t.Errorf("actual %q, want the steadiness summary", obs.Actual)
+	}
+	if took := time.Since(start); took < 2*time.Second {
+		t.Errorf("passed after %s, before the 2s window could end", took)
+	}
+
+	// Wait until the crashing pods show their restarts, so that the
+	// failure below is the crash loop and not pods still being created.
+	waitFor(t, 30*time.Second, "crasher pods crash-looping", func() (bool, string) {
+		list, err := c.Kube.CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "app=crasher"})
+		if err != nil {
+			return false, err.Error()
+		}
+		looping := 0
+		for _, p := range list.Items {
+			for _, s := range p.Status.ContainerStatuses {
+				if s.State.Waiting != nil && s.State.Waiting.Reason == "CrashLoopBackOff" {
+					looping++
+				}
+			}
+		}
+		return looping == 2, fmt.Sprintf("%d of 2 pods in CrashLoopBackOff", looping)
+	})
+	crashing := build(t, "ready", fmt.Sprintf(`
+namespace: %s
+workload: {kind: Deployment, name: crasher}
+steadyFor: 2s
+`, ns))
+	obs = observeUntil(t, crashing, env, true, 5*time.Second)
+	if obs.Passed {
+		t.Fatalf("a crash-looping Deployment passed: actual %q", obs.Actual)
+	}
+	wantProblem(t, obs, "is not Ready")
+}
+
+func TestReadySteadyForValidation(t *testing.T) {
+	// No lab needed: only the check's YAML is judged.
+	for _, tc := range []struct{ value, want string }{
+		{"0s", "3: ready.steadyFor: got 0s, want more than 0s and at most 1m0s"},
+		{"61s", "3: ready.steadyFor: got 1m1s, want more than 0s and at most 1m0s"},
+		{"-1s", "3: ready.steadyFor"},
+		{"soon", "3: ready.steadyFor"},
+	} {
+		_, ps := buildProblems(t, "ready", "namespace: x\nlabels: {app: a}\nsteadyFor: "+tc.value+"\n")
+		if len(ps) != 1 || !strings.HasPrefix(ps[0], tc.want) {
+			t.Errorf("steadyFor %s: problems %q, want one starting %q", tc.value, ps, tc.want)
+		}
+	}
+	for _, ok := range []string{"1ms", "5s", "60s", "1m"} {
+		build(t, "ready", "namespace: x\nlabels: {app: a}\nsteadyFor: "+ok+"\n")
 	}
 }
