@@ -37,3 +37,7 @@ func DirsFromEnv(getenv func(string) string) (Dirs, error) {
 	}
 	return d, nil
 }
+
+// Lab is the state folder of a provider's lab (its PKI, kubeconfig,
+// baseline).
+func (d Dirs) Lab(provider string) string { return filepath.Join(d.State, "labs", provider) }

@@ -245,6 +245,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%q is not a valid namespace name", ns)
 		}
 	}
+	ps = append(ps, f.validateOwns(root)...)
 	for name, choices := range f.Vars {
 		if len(choices) == 0 {
 			ps.Add(at("vars", name), yamlx.Join("vars", name), "list at least one value")
@@ -270,6 +271,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 			return
 		}
 		unlisted(st, p, n)
+		ps = append(ps, f.ownershipProblems(st, s.Dir, p, n)...)
 	}
 	steps := func(list []actions.Spec, field ...string) {
 		for i, st := range list {

@@ -225,6 +225,8 @@ func TestParseReportsEveryMistake(t *testing.T) {
 		f + `45: checks[3].timeout: got "soon", want a duration such as 30s or 2m`,
 		f + `50: hints: duplicate field (first given at line 48)`,
 		f + `56: solution.steps[0].apply.file: "../x.yaml" must be a relative path inside its folder (no leading /, no ..)`,
+		// a node changed without being declared: exams could not tell the conflict
+		f + `61: alternatives[0].steps[0].drain: changes node ckalab-worker, which owns.nodes does not list`,
 		f + `66: wrong[0].steps[0].taint.effect: got "Sometimes", want NoSchedule, PreferNoSchedule or NoExecute`,
 	})
 }
@@ -299,6 +301,8 @@ func TestParseInvalidFiles(t *testing.T) {
 			`44: checks[8].canI.denied[0]: "get": want "verb resource[.group][/subresource] [name]"`,
 			// the file's one real step uses an image it does not list
 			`48: solution.steps[0].apply: image nginx:1.27 is not listed in images (offline labs load only the listed images)`,
+			// and makes an object in a namespace it does not declare
+			`48: solution.steps[0].apply: changes Deployment team-a/app (outside the scenario's namespaces), which owns.objects does not list`,
 		}},
 		{"invalid-steps.yaml", []string{
 			`12: setup[0]: no action: want one of apply, patch, delete, wait, drain, taint, writeFile`,
@@ -317,6 +321,7 @@ func TestParseInvalidFiles(t *testing.T) {
 			`22: setup[9].apply.file: read files/missing.yaml: open files/missing.yaml: ...`,
 			`23: setup[10].apply.file: document 1: missing apiVersion, kind, metadata.name`,
 			`25: setup[11].apply.manifest: document 1: missing metadata.name`,
+			`28: setup[12].delete: changes Pod default/x (outside the scenario's namespaces), which owns.objects does not list`,
 			`28: setup[12].delete.timeout: got "later", want a duration such as 30s or 2m`,
 			`35: solution.steps: required: the runnable reference solution`,
 			`38: alternatives[0].name: required`,
@@ -439,7 +444,7 @@ func TestParseTypeErrorsDoNotCascade(t *testing.T) {
 		{"images that are not references", "needs: [api]\n", "needs: [api]\nimages: [busybox:1.36, Nginx, \"redis 7\"]\n",
 			[]string{`m.yaml:11: images[1]: image "Nginx": repository names are lower case`, `m.yaml:11: images[2]: image "redis 7": not an image reference`}},
 		{"an image a step uses but images does not list", "        kind: Namespace\n        metadata: {name: demo}\n",
-			"        kind: Pod\n        metadata: {name: demo, namespace: default}\n        spec: {containers: [{name: c, image: nginx:1.27}]}\n",
+			"        kind: Pod\n        metadata: {name: demo, namespace: demo}\n        spec: {containers: [{name: c, image: nginx:1.27}]}\n",
 			[]string{`m.yaml:21: solution.steps[0].apply: image nginx:1.27 is not listed in images (offline labs load only the listed images)`}},
 		{"a need of the wrong kind, and another mistake", "needs: [api]", "needs: [[api]]\nminutes: 0",
 			[]string{`m.yaml:11: minutes: duplicate field (first given at line 9)`, `m.yaml:10: needs[0]: got a list, want a string`}},

@@ -57,8 +57,10 @@ type File struct {
 	Lesson string   `yaml:"lesson"`
 	// Images the scenario's pods use (for offline labs).
 	Images []string `yaml:"images"`
-	// Namespaces the scenario owns: reset and cleanup delete them.
+	// Namespaces the scenario owns (makes, or its solutions make).
 	Namespaces []string `yaml:"namespaces"`
+	// Owns is what else it changes: nodes, cluster-scoped objects.
+	Owns Owns `yaml:"owns"`
 	// Vars are per-attempt values: one of the choices is drawn at start
 	// and used in the templates as {{ .Vars.name }}.
 	Vars map[string][]string `yaml:"vars"`

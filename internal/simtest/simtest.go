@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/lab/sim"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -34,6 +35,8 @@ type Lab struct {
 	Kubeconfig string
 	// Dir is a scratch folder removed with the lab.
 	Dir string
+	// Baseline is what the lab looked like when new (lab up records it).
+	Baseline *baseline.Baseline
 }
 
 // BinDir is where the sim binaries are looked for.
@@ -123,6 +126,10 @@ func Start() (*Lab, error) {
 	}
 	c.Context = res.ContextName
 	l.Cluster = c
+	if l.Baseline, err = baseline.Load(filepath.Join(p.StateDir, baseline.FileName)); err != nil {
+		_ = l.Stop()
+		return nil, err
+	}
 	return l, nil
 }
 

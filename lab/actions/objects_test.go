@@ -2,6 +2,7 @@ package actions_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -448,20 +449,31 @@ wait:
   timeout: 10s
 `, ns, worker)))
 
-	for _, tc := range []struct{ src, want string }{
+	// A timeout says what the objects are like in words; the condition
+	// itself (or the last evaluation error) is only the detail.
+	var pods []string
+	for _, p := range podsOf(t, c, ns, "app=web") {
+		pods = append(pods, ns+"/"+p.Name+" on node "+worker)
+	}
+	for _, tc := range []struct{ src, want, detail string }{
 		{fmt.Sprintf(`wait: {apiVersion: apps/v1, kind: Deployment, name: web, namespace: %s, for: "object.spec.replicas == 5", timeout: 300ms}`, ns),
-			"still waiting after 300ms: `object.spec.replicas == 5` is false"},
+			"still waiting after 300ms for Deployment " + ns + "/web: spec.replicas is 2",
+			"`object.spec.replicas == 5` is false"},
 		{fmt.Sprintf(`wait: {apiVersion: v1, kind: ConfigMap, name: nope, namespace: %s, for: "true", timeout: 200ms}`, ns),
-			"still waiting after 200ms: ConfigMap " + ns + "/nope not found"},
+			"still waiting after 200ms for ConfigMap " + ns + "/nope: it does not exist",
+			"ConfigMap " + ns + "/nope not found"},
 		{fmt.Sprintf(`wait: {apiVersion: apps/v1, kind: Deployment, name: web, namespace: %s, for: "object.spec.nope == 1", timeout: 200ms}`, ns),
-			"still waiting after 200ms: no such key: nope"},
+			"still waiting after 200ms for Deployment " + ns + "/web: spec.nope is not set",
+			"no such key: nope"},
 		{fmt.Sprintf(`wait: {apiVersion: v1, kind: Pod, labels: {app: web}, namespace: %s, for: "objects.size() == 3", timeout: 200ms}`, ns),
-			"still waiting after 200ms: `objects.size() == 3` is false"},
+			"still waiting after 200ms for Pods labelled app=web in " + ns + ": 2 match now: " + strings.Join(pods, ", "),
+			"`objects.size() == 3` is false"},
 	} {
 		start := time.Now()
 		_, err := step(t, tc.src).Run(ctx, env)
-		if err == nil || err.Error() != tc.want {
-			t.Errorf("%s: err %v, want %q", tc.src, err, tc.want)
+		var te *actions.TimeoutError
+		if !errors.As(err, &te) || err.Error() != tc.want || te.Detail != tc.detail {
+			t.Errorf("%s: err %v, want %q with detail %q", tc.src, err, tc.want, tc.detail)
 		}
 		if d := time.Since(start); d > 3*time.Second {
 			t.Errorf("%s: took %s", tc.src, d)

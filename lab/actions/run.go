@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ckalab/ckalab/lab/explain"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -240,17 +241,25 @@ func (d *Delete) run(ctx context.Context, env Env) ([]string, error) {
 	}
 	// Wait for the deleted objects themselves: a controller may already
 	// have made replacements with the same labels.
+	var left []unstructured.Unstructured
 	err = poll(ctx, or(d.Timeout.Duration, defaultDelete), func() (bool, string, error) {
-		left, err := find(ctx, env, d.Ref, d.Labels)
+		found, err := find(ctx, env, d.Ref, d.Labels)
 		if err != nil {
 			return false, "", err
 		}
-		for _, o := range left {
+		left = left[:0]
+		for _, o := range found {
 			if deleted[o.GetUID()] {
-				return false, Ref{Kind: d.Kind, Name: o.GetName(), Namespace: o.GetNamespace()}.String() + " is still there", nil
+				left = append(left, o)
 			}
 		}
+		if len(left) > 0 {
+			return false, explain.Ref(left[0]) + " is still there", nil
+		}
 		return true, "", nil
+	})
+	err = explainTimeout(ctx, err, "deletion of "+target(d.Ref, d.Labels), func(ctx context.Context) ([]string, error) {
+		return explainDeletion(ctx, env.Cluster.Kube, left)
 	})
 	return changed, err
 }
@@ -260,11 +269,13 @@ func (w *Wait) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
-	return poll(ctx, or(w.Timeout.Duration, defaultWait), func() (bool, string, error) {
-		objs, err := find(ctx, env, w.Ref, w.Labels)
+	var objs []unstructured.Unstructured
+	err = poll(ctx, or(w.Timeout.Duration, defaultWait), func() (bool, string, error) {
+		found, err := find(ctx, env, w.Ref, w.Labels)
 		if err != nil {
 			return false, "", err
 		}
+		objs = found
 		vars := map[string]any{"object": nil, "objects": contents(objs)}
 		if w.Name != "" {
 			if len(objs) == 0 {
@@ -277,6 +288,11 @@ func (w *Wait) run(ctx context.Context, env Env) error {
 			return false, err.Error(), nil
 		}
 		return ok, "`" + w.For + "` is false", nil
+	})
+	// The condition is the author's code: the learner is told what the
+	// objects it reads are like instead.
+	return explainTimeout(ctx, err, target(w.Ref, w.Labels), func(ctx context.Context) ([]string, error) {
+		return explainWait(ctx, env.Cluster.Kube, w, objs)
 	})
 }
 
@@ -296,9 +312,11 @@ func or(d, fallback time.Duration) time.Duration {
 }
 
 // poll calls cond until it is true, it errors, or the timeout passes; the
-// timeout error carries the last reason cond gave.
+// timeout is a *TimeoutError whose reason is the last one cond gave. When
+// ctx itself ends first, that is the error: the step was stopped, it did
+// not run out of time.
 func poll(ctx context.Context, timeout time.Duration, cond func() (bool, string, error)) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		ok, why, err := cond()
@@ -309,8 +327,15 @@ func poll(ctx context.Context, timeout time.Duration, cond func() (bool, string,
 			return nil
 		}
 		select {
-		case <-ctx.Done():
-			return fmt.Errorf("still waiting after %s: %s", timeout, why)
+		case <-tctx.Done():
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("stopped waiting (%s): %w", why, err)
+			}
+			var reasons []string
+			if why != "" {
+				reasons = []string{why}
+			}
+			return &TimeoutError{After: timeout, Reasons: reasons}
 		case <-time.After(pollInterval):
 		}
 	}

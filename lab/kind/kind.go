@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/lab/dockercli"
 	"github.com/ckalab/ckalab/lab/images"
 	"k8s.io/client-go/tools/clientcmd"
@@ -75,6 +76,16 @@ type Provider struct {
 	Preload []string
 	// NewCluster returns kind's provider logging to l.
 	NewCluster func(l kindlog.Logger) Cluster
+	// RecordBaseline records a new lab's baseline at path, reaching into
+	// nodes through exec; nil: baseline.RecordFile.
+	RecordBaseline func(ctx context.Context, c *lab.Cluster, exec lab.Execer, path string) error
+}
+
+func (p *Provider) recordBaseline(ctx context.Context, c *lab.Cluster, path string) error {
+	if p.RecordBaseline != nil {
+		return p.RecordBaseline(ctx, c, p, path)
+	}
+	return baseline.RecordFile(ctx, c, path, baseline.RecordOptions{Exec: p})
 }
 
 // New returns the kind provider with its state under dirs.
@@ -82,7 +93,7 @@ func New(dirs lab.Dirs) *Provider {
 	docker := dockercli.CLI{}
 	return &Provider{
 		Cache:    images.Cache{Dir: images.DefaultDir(dirs), Docker: docker},
-		StateDir: filepath.Join(dirs.State, "labs", ProviderName),
+		StateDir: dirs.Lab(ProviderName),
 		Image:    DefaultImage,
 		Docker:   docker,
 		NewCluster: func(l kindlog.Logger) Cluster {
@@ -251,6 +262,14 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	}
 	err = lab.Step(progress, "Marking the cluster as a ckalab lab 🏷", func() error {
 		return lab.WriteMarker(ctx, c.Kube, info)
+	})
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	// What a fresh lab looks like, node files included: `start` and `lab
+	// reset` bring the lab back to it.
+	err = lab.Step(progress, "Recording the lab's baseline 📸", func() error {
+		return p.recordBaseline(ctx, c, filepath.Join(p.StateDir, baseline.FileName))
 	})
 	if err != nil {
 		return lab.UpResult{}, err

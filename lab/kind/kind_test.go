@@ -325,6 +325,14 @@ func newProvider(t *testing.T, fc *fakeCluster, d *fakeDocker) *Provider {
 		Docker:     d,
 		Cache:      images.Cache{Dir: t.TempDir(), Docker: d},
 		NewCluster: fc.newCluster,
+		// The baseline's recording has tests of its own (lab/baseline);
+		// here: that Up records it, in the lab's folder, with node access.
+		RecordBaseline: func(_ context.Context, c *lab.Cluster, exec lab.Execer, path string) error {
+			if c == nil || exec == nil || filepath.Base(path) != "baseline.json" {
+				t.Errorf("RecordBaseline(%v, %v, %q): want a cluster, node access and the lab's baseline.json", c, exec, path)
+			}
+			return os.WriteFile(path, []byte("{}"), 0o600)
+		},
 	}
 }
 
@@ -799,6 +807,9 @@ func TestUpCreates(t *testing.T) {
 	if _, err := clientcmd.LoadFromFile(p.kubeconfigPath()); err != nil {
 		t.Errorf("kubeconfig file: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(p.StateDir, "baseline.json")); err != nil {
+		t.Errorf("no baseline recorded: %v", err)
+	}
 	want := []string{
 		"start " + prep, "end true",
 		"start Loading " + cached + " into " + workerName + " 📦", "end true",
@@ -807,6 +818,7 @@ func TestUpCreates(t *testing.T) {
 		"start Loading " + onCP + " into " + worker2Name + " 📦", "end true",
 		"start Waiting for the nodes and system pods ⏳", "end true",
 		"start Marking the cluster as a ckalab lab 🏷", "end true",
+		"start Recording the lab's baseline 📸", "end true",
 	}
 	if got := progress.Events(); !slices.Equal(got, want) {
 		t.Errorf("progress =\n%q\nwant\n%q", got, want)

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/baseline"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -53,7 +54,7 @@ type Provider struct {
 // New returns a provider using ckalab's standard directories.
 func New(dirs lab.Dirs, now func() time.Time) *Provider {
 	return &Provider{
-		StateDir: filepath.Join(dirs.State, "labs", "sim"),
+		StateDir: dirs.Lab(providerName),
 		BinDir:   DefaultBinDir(dirs),
 		Now:      now,
 	}
@@ -318,7 +319,12 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 		if err := bootstrap(ctx, c, info, p.healthCheck(s)); err != nil {
 			return err
 		}
-		return lab.WriteMarker(ctx, c.Kube, info)
+		if err := lab.WriteMarker(ctx, c.Kube, info); err != nil {
+			return err
+		}
+		// What a fresh lab looks like: `start` and `lab reset` bring the
+		// lab back to it.
+		return baseline.RecordFile(ctx, c, filepath.Join(p.StateDir, baseline.FileName), baseline.RecordOptions{Now: p.Now})
 	})
 	if err != nil {
 		return lab.UpResult{}, err

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/scenarios"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -24,6 +26,11 @@ type Runner struct {
 	AnswerRoot string
 	// Grading tunes grading (clock, intervals).
 	Grading grader.Options
+	// Baseline is the lab as it was new: Start and Cleanup bring the lab
+	// back to it, whatever earlier attempts (of any scenario) left.
+	Baseline *baseline.Baseline
+	// Restore tunes bringing the lab back to its baseline.
+	Restore baseline.ApplyOptions
 }
 
 // AnswerDir is the scenario's answer folder.
@@ -50,48 +57,87 @@ func (r *Runner) CheckCapabilities(s *scenarios.Scenario) error {
 	return nil
 }
 
-// Start cleans up what an earlier attempt left, then runs the setup. It
-// returns what it changed; on failure the error says what was changed.
-func (r *Runner) Start(ctx context.Context, s *scenarios.Scenario) ([]string, error) {
-	if err := r.CheckCapabilities(s); err != nil {
-		return nil, err
-	}
-	changed, err := r.Cleanup(ctx, s)
-	if err != nil {
-		return changed, fmt.Errorf("clean up before setup: %w", err)
-	}
-	if err := os.MkdirAll(r.AnswerDir(s.ID), 0o700); err != nil {
-		return changed, fmt.Errorf("answer folder: %w", err)
-	}
-	done, err := actions.RunAll(ctx, r.env(s), s.Setup)
-	changed = append(changed, done...)
-	if err != nil {
-		return changed, fmt.Errorf("setup of %s failed at %w", s.ID, err)
-	}
-	return changed, nil
+// Started says what Start did.
+type Started struct {
+	// Restored are the differences from the baseline that were undone
+	// first (what earlier attempts left), in words.
+	Restored []string
+	// Changed is what the setup did.
+	Changed []string
 }
 
-// Cleanup removes what the scenario and its solutions create: its
-// namespaces (waiting until they are gone), what its cleanup steps name,
-// and its answer folder.
-func (r *Runner) Cleanup(ctx context.Context, s *scenarios.Scenario) ([]string, error) {
-	var changed []string
-	nsSteps := make([]actions.Spec, 0, len(s.Namespaces))
-	for _, ns := range s.Namespaces {
-		_, err := r.Cluster.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			continue
-		}
-		// Pods would otherwise hold the namespace for their grace period
-		// (30 s by default); a reset has no use for a graceful stop.
-		zero := int64(0)
-		if err := r.Cluster.Kube.CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{}); err != nil && !apierrors.IsNotFound(err) {
-			return changed, fmt.Errorf("delete pods of namespace %s: %w", ns, err)
-		}
-		nsSteps = append(nsSteps, actions.Spec{Delete: &actions.Delete{Ref: actions.Ref{APIVersion: "v1", Kind: "Namespace", Name: ns}}})
+// Start brings the lab back to its baseline, then runs the setup. On
+// failure the error says what was changed.
+func (r *Runner) Start(ctx context.Context, s *scenarios.Scenario) (Started, error) {
+	var st Started
+	if err := r.CheckCapabilities(s); err != nil {
+		return st, err
 	}
-	done, err := actions.RunAll(ctx, r.env(s), append(nsSteps, s.Cleanup...))
-	changed = append(changed, done...)
+	restored, err := r.RestoreBaseline(ctx, SetupNamespaces(s), false)
+	st.Restored = restored
+	if err != nil {
+		return st, fmt.Errorf("clean up before setup: %w", err)
+	}
+	if err := os.RemoveAll(r.AnswerDir(s.ID)); err != nil {
+		return st, fmt.Errorf("remove answer folder: %w", err)
+	}
+	if err := os.MkdirAll(r.AnswerDir(s.ID), 0o700); err != nil {
+		return st, fmt.Errorf("answer folder: %w", err)
+	}
+	st.Changed, err = actions.RunAll(ctx, r.env(s), s.Setup)
+	if err != nil {
+		return st, fmt.Errorf("setup of %s failed at %w", s.ID, err)
+	}
+	return st, nil
+}
+
+// ErrNoBaseline: the runner has no baseline to bring the lab back to.
+var ErrNoBaseline = baseline.ErrNoBaseline
+
+// RestoreBaseline undoes every difference between the lab and its
+// baseline, wherever it is, and says what it undid. Namespaces in keep
+// (made again right after) are emptied rather than deleted; with
+// waitNamespaces, deleted namespaces are waited for until they are gone.
+func (r *Runner) RestoreBaseline(ctx context.Context, keep []string, waitNamespaces bool) ([]string, error) {
+	if r.Baseline == nil {
+		return nil, ErrNoBaseline
+	}
+	plan, err := baseline.Compare(ctx, r.Cluster, r.Baseline, baseline.CompareOptions{Keep: keep, Exec: r.Cluster.Exec})
+	if err != nil {
+		return nil, err
+	}
+	lines := plan.Describe()
+	opts := r.Restore
+	opts.Exec = r.Cluster.Exec
+	opts.WaitNamespaces = waitNamespaces
+	if err := plan.Apply(ctx, r.Cluster, opts); err != nil {
+		return lines, err
+	}
+	return lines, nil
+}
+
+// Compare lists how the lab differs from its baseline (empty: as new).
+func (r *Runner) Compare(ctx context.Context) ([]string, error) {
+	if r.Baseline == nil {
+		return nil, ErrNoBaseline
+	}
+	plan, err := baseline.Compare(ctx, r.Cluster, r.Baseline, baseline.CompareOptions{Exec: r.Cluster.Exec})
+	if err != nil {
+		return nil, err
+	}
+	return plan.Describe(), nil
+}
+
+// Cleanup removes what the scenario and its solutions made: its cleanup
+// steps, then every difference from the baseline, and its answer folder.
+// Deleted namespaces finish terminating in the background.
+func (r *Runner) Cleanup(ctx context.Context, s *scenarios.Scenario) ([]string, error) {
+	changed, err := actions.RunAll(ctx, r.env(s), s.Cleanup)
+	if err != nil {
+		return changed, err
+	}
+	restored, err := r.RestoreBaseline(ctx, nil, false)
+	changed = append(changed, restored...)
 	if err != nil {
 		return changed, err
 	}
@@ -101,8 +147,67 @@ func (r *Runner) Cleanup(ctx context.Context, s *scenarios.Scenario) ([]string, 
 	return changed, nil
 }
 
+// SetupNamespaces are the namespaces a scenario's setup makes: a reset
+// keeps them (emptied) instead of deleting and making them again, which
+// would cost the namespace controller's fixed deletion delay.
+func SetupNamespaces(s *scenarios.Scenario) []string {
+	var out []string
+	for _, st := range s.Setup {
+		if st.Apply == nil {
+			continue
+		}
+		data := []byte(st.Apply.Manifest)
+		if st.Apply.File != "" {
+			var err error
+			if data, err = actions.ReadScenarioFile(s.Dir, st.Apply.File); err != nil {
+				continue // validation reports it
+			}
+		}
+		objs, err := actions.DecodeManifests(data)
+		if err != nil {
+			continue
+		}
+		for _, o := range objs {
+			if o.GetAPIVersion() == "v1" && o.GetKind() == "Namespace" {
+				out = append(out, o.GetName())
+			}
+		}
+	}
+	return out
+}
+
+// waitNamespaces waits until none of the scenario's namespaces is still
+// terminating (deleted by a reset a moment ago), so that steps can make
+// them again.
+func (r *Runner) waitNamespaces(ctx context.Context, s *scenarios.Scenario) error {
+	for _, ns := range s.Namespaces {
+		for {
+			got, err := r.Cluster.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) || (err == nil && got.DeletionTimestamp == nil) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("namespace %s: %w", ns, err)
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("namespace %s is still terminating: %w", ns, ctx.Err())
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
 // Apply runs solution steps (the reference, an alternative or a wrong answer).
+// It first waits for the scenario's namespaces that a reset is still
+// deleting.
 func (r *Runner) Apply(ctx context.Context, s *scenarios.Scenario, steps []actions.Spec) ([]string, error) {
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := r.waitNamespaces(wctx, s); err != nil {
+		return nil, err
+	}
 	return actions.RunAll(ctx, r.env(s), steps)
 }
 

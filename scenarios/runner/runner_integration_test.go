@@ -24,7 +24,7 @@ func newRunner(tb testing.TB, l *simtest.Lab) (*runner.Runner, *scenarios.Catalo
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &runner.Runner{Cluster: l.Cluster, AnswerRoot: tb.TempDir(), Grading: grader.Options{}}, cat
+	return &runner.Runner{Cluster: l.Cluster, AnswerRoot: tb.TempDir(), Grading: grader.Options{}, Baseline: l.Baseline}, cat
 }
 
 // TestBuiltinScenariosProve runs `scenario test` on every built-in
@@ -71,12 +71,12 @@ func TestStartRecordsChangesAndReset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed, err := r.Start(ctx, s)
+	started, err := r.Start(ctx, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(changed) != 1 || !strings.Contains(changed[0], "Namespace team-a") {
-		t.Errorf("start changed %v, want the team-a namespace applied", changed)
+	if len(started.Changed) != 1 || !strings.Contains(started.Changed[0], "Namespace team-a") {
+		t.Errorf("start changed %v, want the team-a namespace applied", started.Changed)
 	}
 	if _, err := r.Apply(ctx, s, s.Solution.Steps); err != nil {
 		t.Fatal(err)
@@ -84,12 +84,14 @@ func TestStartRecordsChangesAndReset(t *testing.T) {
 	if g := r.Grade(ctx, s, grader.Options{}); !g.Passed {
 		t.Fatalf("solution: %d/%d", g.Earned, g.Total)
 	}
-	changed, err = r.Start(ctx, s) // reset
+	started, err = r.Start(ctx, s) // reset
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(strings.Join(changed, ";"), "deleted Namespace team-a") {
-		t.Errorf("reset changed %v, want the namespace deleted first", changed)
+	// The setup makes team-a again: it is kept, emptied of the three
+	// objects the solution made.
+	if got := strings.Join(started.Restored, ";"); got != "namespace team-a emptied (3 objects)" {
+		t.Errorf("reset restored %q, want the namespace emptied first", got)
 	}
 	if g := r.Grade(ctx, s, grader.Options{NoWait: true}); g.Earned != 0 {
 		t.Errorf("after reset %d points, want 0", g.Earned)

@@ -63,6 +63,7 @@ type app struct {
 	kubeconfig   string
 	context      string
 	scenarioDirs []string
+	verbose      bool
 }
 
 // Main runs ckalab and returns its exit code.
@@ -73,10 +74,13 @@ func Main(ctx context.Context, args []string, env Env) int {
 	root.SetIn(env.IO.In)
 	root.SetOut(env.IO.Out)
 	root.SetErr(env.IO.ErrOut)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
+	// Deferred so that it comes after the ERROR line, whichever branch
+	// below prints it.
+	defer a.printTimeoutAdvice(cmd, err)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.msg != "" {
@@ -140,6 +144,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVar(&a.kubeconfig, "kubeconfig", "", "kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	pf.StringVar(&a.context, "context", "", "kubeconfig context of the lab (default: the current context)")
 	pf.StringArrayVar(&a.scenarioDirs, "scenarios", nil, "extra folder of scenario folders (repeatable; also $CKALAB_SCENARIOS, colon-separated)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "on errors, show details for scenario authors too (the condition a timed-out step waited for)")
 	_ = root.RegisterFlagCompletionFunc("context", a.completeContexts)
 	root.AddGroup(&cobra.Group{ID: "practice", Title: "Practice:"}, &cobra.Group{ID: "lab", Title: "Lab:"}, &cobra.Group{ID: "author", Title: "Authoring:"})
 	for _, c := range []*cobra.Command{a.listCommand(), a.showCommand(), a.startCommand(), a.gradeCommand(), a.resetCommand(), a.hintCommand(), a.solutionCommand(), a.learnCommand()} {

@@ -32,16 +32,24 @@ func scenarioFile(path string) string {
 }
 
 func (a *app) validateCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "validate <path>...",
+	var conflicts bool
+	cmd := &cobra.Command{
+		Use:   "validate <path>... | --conflicts [<path>...]",
 		Short: "Check scenario files; print every problem as file:line: field: problem",
 		Long: `Check scenario files (a scenario.yaml or its folder) without a lab. Every problem is
-printed at once as file:line: field: problem. Exit 1 when any file has a problem.`,
-		Args: cobra.MinimumNArgs(1),
+printed at once as file:line: field: problem. Exit 1 when any file has a problem.
+
+--conflicts lists the pairs of scenarios (the catalog plus the given paths) that own the
+same namespace, node or object (their namespaces and owns fields), and so cannot be set up
+on one lab at the same time, as an exam would.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && !conflicts {
+				return usageError("name scenario files or folders, or pass --conflicts")
+			}
 			io := a.env.IO
 			c := io.Colors()
 			bad := 0
+			var loaded []*scenarios.Scenario
 			for _, p := range args {
 				file := scenarioFile(p)
 				s, err := a.loader().ParseFile(file, scenarios.DefaultTemplateData())
@@ -50,14 +58,48 @@ printed at once as file:line: field: problem. Exit 1 when any file has a problem
 					fmt.Fprintln(io.ErrOut, err)
 					continue
 				}
+				loaded = append(loaded, s)
 				fmt.Fprintf(io.Out, "%s %s: %s, %d checks, %d points\n", c.SuccessIcon(), file, s.ID, len(s.Checks), s.Points())
 			}
 			if bad > 0 {
 				return &exitError{code: ExitError, msg: fmt.Sprintf("%d of %d file(s) have problems", bad, len(args))}
 			}
+			if conflicts {
+				return a.printConflicts(loaded)
+			}
 			return nil
 		},
 	}
+	cmd.Flags().BoolVar(&conflicts, "conflicts", false, "list the scenarios that cannot share a lab")
+	return cmd
+}
+
+// printConflicts lists the pairs of scenarios, of the catalog and extra,
+// that own the same thing.
+func (a *app) printConflicts(extra []*scenarios.Scenario) error {
+	cat, err := a.catalog()
+	if err != nil {
+		return err
+	}
+	all, err := cat.LoadAll(scenarios.DefaultTemplateData())
+	if err != nil {
+		return err
+	}
+	for _, s := range extra {
+		if !cat.Has(s.ID) {
+			all = append(all, s)
+		}
+	}
+	found := scenarios.Conflicts(all)
+	rows := make([][]string, 0, len(found))
+	for _, cf := range found {
+		rows = append(rows, []string{cf.A, cf.B, strings.Join(cf.Shared, ", ")})
+	}
+	if len(rows) == 0 {
+		fmt.Fprintf(a.env.IO.ErrOut, "No conflicts among %d scenario(s).\n", len(all))
+		return nil
+	}
+	return table(a.env.IO.Out, []string{"scenario", "conflicts with", "both own"}, rows)
 }
 
 func (a *app) testCommand() *cobra.Command {

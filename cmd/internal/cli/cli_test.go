@@ -82,7 +82,7 @@ func TestUsageErrors(t *testing.T) {
 		{"flag without its value", []string{"lab", "up", "--provider"}, nil, "flag needs an argument: --provider"},
 		{"grade with two scenarios", []string{"grade", "a", "b"}, nil, "accepts at most 1 arg(s), received 2"},
 		{"show without a scenario", []string{"show"}, nil, "accepts 1 arg(s), received 0"},
-		{"validate without a path", []string{"scenario", "validate"}, nil, "requires at least 1 arg(s), only received 0"},
+		{"validate without a path", []string{"scenario", "validate"}, nil, "name scenario files or folders, or pass --conflicts"},
 		{"version -o yaml", []string{"version", "-o", "yaml"}, nil, `--output "yaml": want text or json`},
 		{"list -o yaml", []string{"list", "-o", "yaml"}, nil, `--output "yaml": want table or json`},
 		{"learn -o yaml", []string{"learn", "-o", "yaml"}, nil, `--output "yaml": want text or json`},

@@ -77,6 +77,22 @@ func TestKindLabEndToEnd(t *testing.T) {
 		t.Errorf("a scenario was skipped on the kind lab:\n%s", r.stderr)
 	}
 
+	// A learner's node-level mess, undone by `lab reset`: a control-plane
+	// manifest moved away, a kubelet stopped, a node tainted.
+	h.expect(0, "ssh", "ckalab-control-plane", "--", "mv", "/etc/kubernetes/manifests/kube-scheduler.yaml", "/root/")
+	h.expect(0, "ssh", "ckalab-worker2", "--", "systemctl", "stop", "kubelet")
+	h.expect(0, "start", "taint-toleration")
+	r = h.expect(0, "lab", "reset", "--dry-run")
+	contains(t, "lab reset --dry-run", r.stdout, "taint type=db:NoSchedule removed from ckalab-worker\n",
+		"/etc/kubernetes/manifests/kube-scheduler.yaml restored on ckalab-control-plane\n", "kubelet started again on ckalab-worker2\n")
+	start = time.Now()
+	h.expect(0, "lab", "reset")
+	t.Logf("lab reset: %s", time.Since(start).Round(100*time.Millisecond))
+	r = h.expect(0, "lab", "reset", "--dry-run")
+	contains(t, "lab reset --dry-run after reset", r.stderr, "The lab is as new")
+	h.expect(0, "ssh", "ckalab-worker2", "--", "systemctl", "is-active", "kubelet")
+	h.expect(0, "ssh", "ckalab-control-plane", "--", "test", "-f", "/etc/kubernetes/manifests/kube-scheduler.yaml")
+
 	h.expect(0, "lab", "down", "--provider", "kind")
 	out, err := exec.Command("docker", "ps", "--all", "--quiet", "--filter", "label=io.x-k8s.kind.cluster=ckalab").Output()
 	if err != nil || strings.TrimSpace(string(out)) != "" {

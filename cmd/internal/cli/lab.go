@@ -34,7 +34,7 @@ Providers:
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.labUpCommand(), a.labDownCommand(), a.labStatusCommand(), a.labKubeconfigCommand())
+	cmd.AddCommand(a.labUpCommand(), a.labDownCommand(), a.labStatusCommand(), a.labKubeconfigCommand(), a.labResetCommand())
 	return cmd
 }
 

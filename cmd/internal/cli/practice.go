@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/ckalab/ckalab/content"
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/lab/images"
 	"github.com/ckalab/ckalab/lab/kind"
 	"github.com/ckalab/ckalab/scenarios"
@@ -27,6 +29,8 @@ type session struct {
 	runner  *runner.Runner
 	store   runner.Store
 	catalog *scenarios.Catalog
+	// labDir is the lab's state folder (its baseline).
+	labDir string
 }
 
 func (a *app) session(ctx context.Context) (*session, error) {
@@ -49,12 +53,21 @@ func (a *app) session(ctx context.Context) (*session, error) {
 		}
 		c.Exec = k
 	}
+	// A lab made by an older ckalab has no baseline: commands that need it
+	// (start, reset) say so through the runner; the others work.
+	labDir := d.Lab(c.Info.Provider)
+	base, err := baseline.Load(filepath.Join(labDir, baseline.FileName))
+	if err != nil && !errors.Is(err, baseline.ErrNoBaseline) {
+		return nil, err
+	}
 	return &session{
 		kind:    k,
 		cluster: c,
-		runner:  &runner.Runner{Cluster: c, AnswerRoot: filepath.Join(d.State, "answers", c.Context), Grading: grader.Options{Now: a.env.Now}},
+		runner: &runner.Runner{Cluster: c, AnswerRoot: filepath.Join(d.State, "answers", c.Context),
+			Grading: grader.Options{Now: a.env.Now}, Baseline: base},
 		store:   runner.Store{Path: filepath.Join(d.State, "attempts.json")},
 		catalog: cat,
+		labDir:  labDir,
 	}, nil
 }
 
@@ -299,12 +312,14 @@ Solve it with kubectl, then run 'ckalab grade'. Without a name, pick one from a 
 				return err
 			}
 			p := &progress{io: a.env.IO, now: a.env.Now}
+			var started runner.Started
 			err = lab.Step(p, "Setting up "+id, func() error {
-				_, err := s.runner.Start(cmd.Context(), sc)
+				started, err = s.runner.Start(cmd.Context(), sc)
 				return err
 			})
+			a.printRestored(started.Restored)
 			if err != nil {
-				return err
+				return a.labAdvice(s, err)
 			}
 			if err := s.store.Put(s.cluster.Context, att); err != nil {
 				return err
@@ -416,12 +431,14 @@ func (a *app) printReport(rep grader.Report, explain bool) error {
 			continue
 		}
 		fmt.Fprintf(io.Out, "\n%s %s (%s)\n", c.FailureIcon(), c.Bold(r.ID+": "+r.Title), plural(r.Points, "point"))
+		// Why first: the reason in plain words is what a learner acts
+		// on; expected and actual are the evidence.
+		if r.Why != "" {
+			fmt.Fprintf(io.Out, "  why: %s\n", indent(r.Why, "       ")[7:])
+		}
 		fmt.Fprintf(io.Out, "  expected: %s\n  actual:   %s\n", r.Expected, r.Actual)
 		for _, p := range r.Problems {
 			fmt.Fprintf(io.Out, "   - %s\n", p)
-		}
-		if r.Why != "" {
-			fmt.Fprintf(io.Out, "  why: %s\n", indent(r.Why, "       ")[7:])
 		}
 	}
 	return nil
@@ -435,14 +452,15 @@ func (a *app) resetCommand() *cobra.Command {
 		ValidArgsFunction: a.completeScenarios,
 		RunE: a.onAttempt(func(cmd *cobra.Command, s *session, sc *scenarios.Scenario, att *runner.Attempt) error {
 			p := &progress{io: a.env.IO, now: a.env.Now}
-			var changed []string
+			var started runner.Started
 			err := lab.Step(p, "Resetting "+sc.ID, func() error {
 				var err error
-				changed, err = s.runner.Start(cmd.Context(), sc)
+				started, err = s.runner.Start(cmd.Context(), sc)
 				return err
 			})
+			a.printRestored(started.Restored)
 			if err != nil {
-				return err
+				return a.labAdvice(s, err)
 			}
 			if att.Started.IsZero() {
 				att.Started = a.env.Now()
@@ -451,7 +469,7 @@ func (a *app) resetCommand() *cobra.Command {
 			if err := s.store.Put(s.cluster.Context, att); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.env.IO.ErrOut, "%d change(s); the task is as new. `ckalab show %s` prints it again.\n", len(changed), sc.ID)
+			fmt.Fprintf(a.env.IO.ErrOut, "The task is as new. `ckalab show %s` prints it again.\n", sc.ID)
 			return nil
 		}),
 	}

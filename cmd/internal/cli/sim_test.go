@@ -217,7 +217,8 @@ func TestSimLabEndToEnd(t *testing.T) {
 	contains(t, "grade after the solution", r.stdout, "✓ rbac-deployer: 9/9 points, full marks\n")
 
 	r = h.expect(cli.ExitOK, "reset")
-	contains(t, "reset", r.stderr, "✓ Resetting rbac-deployer", "the task is as new. `ckalab show rbac-deployer` prints it again.\n")
+	contains(t, "reset", r.stderr, "✓ Resetting rbac-deployer", "restored: namespace team-a emptied (3 objects)\n",
+		"The task is as new. `ckalab show rbac-deployer` prints it again.\n")
 	r = h.expect(cli.ExitChecksFailed, "grade")
 	contains(t, "grade after reset", r.stdout, "✗ rbac-deployer: 0/9 points\n")
 	r = h.expect(cli.ExitOK, "hint")
@@ -234,6 +235,26 @@ func TestSimLabEndToEnd(t *testing.T) {
 	} else if ac.CurrentContext != "prod" || len(ac.Contexts) != 2 {
 		t.Errorf("answer file: current context %q, contexts %v", ac.CurrentContext, keys(ac.Contexts))
 	}
+
+	// The whole lab back to its baseline: what a task left is listed,
+	// undone, and the lab is then as new.
+	h.expect(cli.ExitOK, "start", "taint-toleration")
+	r = h.expect(cli.ExitOK, "lab", "reset", "--dry-run")
+	if r.stdout != "taint type=db:NoSchedule removed from ckalab-worker\nnamespace sched deleted\n" {
+		t.Errorf("lab reset --dry-run stdout: %q", r.stdout)
+	}
+	contains(t, "lab reset --dry-run", r.stderr, "2 difference(s) from the baseline; `ckalab lab reset` undoes them.\n")
+	r = h.expect(cli.ExitOK, "lab", "reset", "-o", "json")
+	var reset struct {
+		Context     string
+		Differences []string
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &reset); err != nil || reset.Context != "ckalab-sim" || len(reset.Differences) != 2 {
+		t.Errorf("lab reset -o json: %v\n%s", err, r.stdout)
+	}
+	r = h.expect(cli.ExitOK, "lab", "reset", "--dry-run")
+	contains(t, "lab reset --dry-run after reset", r.stderr, "The lab is as new: nothing differs from its baseline.\n")
+	h.expect(cli.ExitUsage, "grade") // the task was forgotten
 
 	// The authoring proof of a scenario.
 	r = h.expect(cli.ExitOK, "scenario", "test", "rbac-deployer")

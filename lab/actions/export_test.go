@@ -1,0 +1,4 @@
+package actions
+
+// ExplainWait lets the unit tests explain a wait without a lab.
+var ExplainWait = explainWait

@@ -1,0 +1,323 @@
+package baseline
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/explain"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
+)
+
+// FieldManager names ckalab's baseline writes in managedFields.
+const FieldManager = "ckalab-baseline"
+
+// ApplyOptions tune Plan.Apply.
+type ApplyOptions struct {
+	// Exec reaches inside nodes (needed when the plan has Files).
+	Exec lab.Execer
+	// Timeout bounds each wait for deletions (default 60s).
+	Timeout time.Duration
+	// WaitNamespaces waits until deleted namespaces are gone. Without it
+	// they finish terminating in the background: the namespace controller
+	// waits a fixed 5 s before it even starts, and nothing is left in them.
+	WaitNamespaces bool
+	// Interval between looks while waiting (default 100ms).
+	Interval time.Duration
+}
+
+func (o ApplyOptions) withDefaults() ApplyOptions {
+	if o.Timeout <= 0 {
+		o.Timeout = 60 * time.Second
+	}
+	if o.Interval <= 0 {
+		o.Interval = 100 * time.Millisecond
+	}
+	return o
+}
+
+// Apply brings the lab back to its baseline. Learner-made objects go first
+// (pods without a grace period, then the rest, waiting until each is gone:
+// a claim must be gone before its volume can go), then namespaces, nodes,
+// changed baseline objects and node files.
+func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) error {
+	opts = opts.withDefaults()
+	if err := deleteTargets(ctx, c, p.Delete); err != nil {
+		return err
+	}
+	if err := waitGone(ctx, c, p.Delete, opts); err != nil {
+		return err
+	}
+	for _, ns := range p.DeleteNamespaces {
+		err := c.Kube.CoreV1().Namespaces().Delete(ctx, ns, metav1.DeleteOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete namespace %s: %w", ns, err)
+		}
+	}
+	var terminating []string
+	for _, n := range p.EmptyNamespaces {
+		if n.Terminating {
+			terminating = append(terminating, n.Name)
+		} else if n.Metadata {
+			if err := resetNamespace(ctx, c, n.Name); err != nil {
+				return err
+			}
+		}
+	}
+	if opts.WaitNamespaces {
+		terminating = append(append(terminating, p.DeleteNamespaces...), p.Terminating...)
+	}
+	if err := waitNamespacesGone(ctx, c, terminating, opts); err != nil {
+		return err
+	}
+	for _, n := range p.Nodes {
+		if err := fixNode(ctx, c, n); err != nil {
+			return err
+		}
+	}
+	for _, r := range p.Restore {
+		if err := restore(ctx, c, r); err != nil {
+			return err
+		}
+	}
+	if len(p.Files) > 0 {
+		if opts.Exec == nil {
+			return errors.New("node files changed, but this lab gives no access to its nodes")
+		}
+		if err := applyFiles(ctx, opts.Exec, p.Files); err != nil {
+			return err
+		}
+	}
+	if len(p.Unfixable) > 0 {
+		return errors.New(strings.Join(p.Unfixable, "; "))
+	}
+	return nil
+}
+
+// deleteTargets deletes pods at once (a reset has no use for a graceful
+// stop) and the other objects in the background; each only if it is still
+// the object the plan saw (UID precondition).
+func deleteTargets(ctx context.Context, c *lab.Cluster, targets []Target) error {
+	zero := int64(0)
+	background := metav1.DeletePropagationBackground
+	for _, podsFirst := range []bool{true, false} {
+		for _, t := range targets {
+			isPod := t.Resource.Group == "" && t.Resource.Resource == "pods"
+			if isPod != podsFirst {
+				continue
+			}
+			uid := t.UID
+			opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &background}
+			if isPod {
+				opts.GracePeriodSeconds = &zero
+			}
+			err := resourceClient(c, t.Resource, t.Namespace).Delete(ctx, t.Name, opts)
+			if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+				return fmt.Errorf("delete %s: %w", t, err)
+			}
+		}
+	}
+	return nil
+}
+
+func resourceClient(c *lab.Cluster, r Resource, namespace string) interface {
+	Get(ctx context.Context, name string, opts metav1.GetOptions, sub ...string) (*unstructured.Unstructured, error)
+	Create(ctx context.Context, obj *unstructured.Unstructured, opts metav1.CreateOptions, sub ...string) (*unstructured.Unstructured, error)
+	Update(ctx context.Context, obj *unstructured.Unstructured, opts metav1.UpdateOptions, sub ...string) (*unstructured.Unstructured, error)
+	Delete(ctx context.Context, name string, opts metav1.DeleteOptions, sub ...string) error
+	List(ctx context.Context, opts metav1.ListOptions) (*unstructured.UnstructuredList, error)
+} {
+	ri := c.Dynamic.Resource(r.GVR())
+	if r.Namespaced && namespace != "" {
+		return ri.Namespace(namespace)
+	}
+	return ri
+}
+
+// waitGone waits until no target exists any more (by UID), and explains
+// what holds the ones that stay.
+func waitGone(ctx context.Context, c *lab.Cluster, targets []Target, opts ApplyOptions) error {
+	if len(targets) == 0 {
+		return nil
+	}
+	byRes := map[Resource]map[types.UID]Target{}
+	for _, t := range targets {
+		if byRes[t.Resource] == nil {
+			byRes[t.Resource] = map[types.UID]Target{}
+		}
+		byRes[t.Resource][t.UID] = t
+	}
+	deadline := time.Now().Add(opts.Timeout)
+	for {
+		var left []unstructured.Unstructured
+		for r, want := range byRes {
+			l, err := resourceClient(c, r, "").List(ctx, metav1.ListOptions{})
+			if apierrors.IsNotFound(err) {
+				delete(byRes, r) // the resource itself went (its CRD was deleted)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("list %s: %w", r.GroupKind(), err)
+			}
+			still := map[types.UID]Target{}
+			for _, u := range l.Items {
+				if t, ok := want[u.GetUID()]; ok {
+					still[t.UID] = t
+					left = append(left, u)
+				}
+			}
+			byRes[r] = still
+		}
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("still there after %s: %s", opts.Timeout, explainHeld(ctx, c, left))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(opts.Interval):
+		}
+	}
+}
+
+// explainHeld says what keeps objects from going: their finalizers and,
+// for volumes and claims, who uses them.
+func explainHeld(ctx context.Context, c *lab.Cluster, objs []unstructured.Unstructured) string {
+	var out []string
+	for i, u := range objs {
+		if i == explain.MaxExplained {
+			out = append(out, fmt.Sprintf("and %d more", len(objs)-i))
+			break
+		}
+		why, err := explain.Deletion(ctx, c.Kube, u)
+		if err != nil {
+			why = append(why, explain.Ref(u)+" is still there (could not read more: "+err.Error()+")")
+		}
+		out = append(out, why...)
+	}
+	return strings.Join(out, "; ")
+}
+
+func waitNamespacesGone(ctx context.Context, c *lab.Cluster, names []string, opts ApplyOptions) error {
+	deadline := time.Now().Add(opts.Timeout)
+	for _, ns := range names {
+		for {
+			got, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
+			if apierrors.IsNotFound(err) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("namespace %s: %w", ns, err)
+			}
+			if time.Now().After(deadline) {
+				var why []string
+				for _, cond := range got.Status.Conditions {
+					if cond.Status == corev1.ConditionTrue {
+						why = append(why, cond.Message)
+					}
+				}
+				return fmt.Errorf("namespace %s is still terminating after %s: %s", ns, opts.Timeout, strings.Join(why, "; "))
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(opts.Interval):
+			}
+		}
+	}
+	return nil
+}
+
+// resetNamespace leaves a kept namespace with the metadata a new one has.
+func resetNamespace(ctx context.Context, c *lab.Cluster, name string) error {
+	nss := c.Kube.CoreV1().Namespaces()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		ns, err := nss.Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		ns.Labels = map[string]string{corev1.LabelMetadataName: name}
+		ns.Annotations = nil
+		_, err = nss.Update(ctx, ns, metav1.UpdateOptions{FieldManager: FieldManager})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("reset namespace %s: %w", name, err)
+	}
+	return nil
+}
+
+// fixNode puts a node's labels, own annotations, taints and
+// schedulability back, keeping what Kubernetes' components manage.
+func fixNode(ctx context.Context, c *lab.Cluster, fix NodeFix) error {
+	nodes := c.Kube.CoreV1().Nodes()
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		n, err := nodes.Get(ctx, fix.Name, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		n.Labels = maps.Clone(fix.Want.Labels)
+		for k := range n.Annotations {
+			if ownAnnotation(k) {
+				delete(n.Annotations, k)
+			}
+		}
+		if len(fix.Want.Annotations) > 0 && n.Annotations == nil {
+			n.Annotations = map[string]string{}
+		}
+		maps.Copy(n.Annotations, fix.Want.Annotations)
+		taints := slices.DeleteFunc(n.Spec.Taints, func(t corev1.Taint) bool { return !healthTaint(t) })
+		n.Spec.Taints = append(taints, fix.Want.Taints...)
+		n.Spec.Unschedulable = fix.Want.Unschedulable
+		_, err = nodes.Update(ctx, n, metav1.UpdateOptions{FieldManager: FieldManager})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("restore node %s: %w", fix.Name, err)
+	}
+	return nil
+}
+
+// restore writes a baseline object back, or makes it again.
+func restore(ctx context.Context, c *lab.Cluster, r Restore) error {
+	o := r.Object
+	data, err := json.Marshal(o.Content)
+	if err != nil {
+		return fmt.Errorf("%s: %w", r, err)
+	}
+	ri := resourceClient(c, o.Resource, o.Namespace)
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		want := &unstructured.Unstructured{}
+		if err := want.UnmarshalJSON(data); err != nil {
+			return err
+		}
+		cur, err := ri.Get(ctx, o.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = ri.Create(ctx, want, metav1.CreateOptions{FieldManager: FieldManager})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		want.SetResourceVersion(cur.GetResourceVersion())
+		_, err = ri.Update(ctx, want, metav1.UpdateOptions{FieldManager: FieldManager})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", strings.TrimSuffix(strings.TrimSuffix(r.String(), " restored"), " recreated"), err)
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package scenarios
+
+import (
+	"io/fs"
+	"slices"
+	"strings"
+
+	"github.com/ckalab/ckalab/internal/yamlx"
+	"github.com/ckalab/ckalab/lab/actions"
+	"gopkg.in/yaml.v3"
+)
+
+// Owns is what a scenario changes beyond its namespaces. In practice mode
+// the lab goes back to its baseline before each start, so ownership does
+// not matter; an exam sets many scenarios up side by side, and two that
+// own the same node or object cannot share a lab (see Conflicts).
+type Owns struct {
+	// Nodes the scenario's steps taint, cordon, drain or change.
+	Nodes []string `yaml:"nodes"`
+	// Objects made or changed outside the scenario's namespaces:
+	// cluster-scoped ones (a PersistentVolume, a StorageClass, a
+	// ClusterRole) and objects in shared namespaces such as default.
+	Objects []ObjectRef `yaml:"objects"`
+}
+
+// ObjectRef names one object a scenario owns.
+type ObjectRef struct {
+	APIVersion string `yaml:"apiVersion"`
+	Kind       string `yaml:"kind"`
+	Namespace  string `yaml:"namespace,omitempty"`
+	Name       string `yaml:"name"`
+}
+
+func (r ObjectRef) String() string {
+	if r.Namespace == "" {
+		return r.Kind + " " + r.Name
+	}
+	return r.Kind + " " + r.Namespace + "/" + r.Name
+}
+
+// clusterScoped are the cluster-scoped kinds scenarios may make; validation
+// needs no lab, so this is a list rather than discovery.
+var clusterScoped = []string{
+	"Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "VolumeAttachment",
+	"ClusterRole", "ClusterRoleBinding", "PriorityClass", "IngressClass", "RuntimeClass",
+	"CustomResourceDefinition", "APIService", "CertificateSigningRequest",
+	"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+	"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+	"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "FlowSchema", "PriorityLevelConfiguration",
+}
+
+// touch is one thing a step changes.
+type touch struct {
+	node      string    // a node (taint, drain, a patch of a Node)
+	namespace string    // a Namespace object
+	object    ObjectRef // any other object
+}
+
+// touches lists what a step changes; unreadable manifests give nothing
+// (Validate reports them).
+func touches(st actions.Spec, dir fs.FS) []touch {
+	ref := func(r actions.Ref) []touch {
+		if r.Namespace == "" && !slices.Contains(clusterScoped, r.Kind) {
+			r.Namespace = "default" // as the steps do
+		}
+		switch r.Kind {
+		case "Node":
+			return []touch{{node: r.Name}}
+		case "Namespace":
+			return []touch{{namespace: r.Name}}
+		}
+		return []touch{{object: ObjectRef{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}}}
+	}
+	switch {
+	case st.Taint != nil:
+		return []touch{{node: st.Taint.Node}}
+	case st.Drain != nil:
+		return []touch{{node: st.Drain.Node}}
+	case st.Patch != nil:
+		return ref(st.Patch.Ref)
+	case st.Delete != nil && st.Delete.Name != "":
+		return ref(st.Delete.Ref)
+	case st.Apply != nil:
+		data := []byte(st.Apply.Manifest)
+		if st.Apply.File != "" {
+			var err error
+			if data, err = actions.ReadScenarioFile(dir, st.Apply.File); err != nil {
+				return nil
+			}
+		}
+		objs, err := actions.DecodeManifests(data)
+		if err != nil {
+			return nil
+		}
+		var out []touch
+		for _, o := range objs {
+			out = append(out, ref(actions.Ref{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Name: o.GetName(), Namespace: o.GetNamespace()})...)
+		}
+		return out
+	}
+	return nil
+}
+
+// ownershipProblems reports what a step changes that the scenario does not
+// declare: its namespaces, owns.nodes, owns.objects.
+func (f *File) ownershipProblems(st actions.Spec, dir fs.FS, p string, n *yaml.Node) yamlx.Problems {
+	var ps yamlx.Problems
+	at := node(n, st.Name())
+	for _, t := range touches(st, dir) {
+		switch {
+		case t.node != "":
+			if !slices.Contains(f.Owns.Nodes, t.node) {
+				ps.Add(at, yamlx.Join(p, st.Name()), "changes node %s, which owns.nodes does not list", t.node)
+			}
+		case t.namespace != "":
+			if !slices.Contains(f.Namespaces, t.namespace) {
+				ps.Add(at, yamlx.Join(p, st.Name()), "makes namespace %s, which namespaces does not list", t.namespace)
+			}
+		case t.object.Namespace != "" && slices.Contains(f.Namespaces, t.object.Namespace):
+		case !f.ownsObject(t.object):
+			where := "a cluster-scoped object"
+			if t.object.Namespace != "" {
+				where = "outside the scenario's namespaces"
+			}
+			ps.Add(at, yamlx.Join(p, st.Name()), "changes %s (%s), which owns.objects does not list", t.object, where)
+		}
+	}
+	return ps
+}
+
+func (f *File) ownsObject(r ObjectRef) bool {
+	return slices.ContainsFunc(f.Owns.Objects, func(o ObjectRef) bool {
+		return o.Kind == r.Kind && o.Name == r.Name && o.Namespace == r.Namespace && group(o.APIVersion) == group(r.APIVersion)
+	})
+}
+
+// group is an apiVersion's group: v1 and v1beta1 of a kind are one object.
+func group(apiVersion string) string {
+	g, _, found := strings.Cut(apiVersion, "/")
+	if !found {
+		return ""
+	}
+	return g
+}
+
+// validateOwns checks the owns field itself.
+func (f *File) validateOwns(root *yaml.Node) yamlx.Problems {
+	var ps yamlx.Problems
+	for i, r := range f.Owns.Objects {
+		n := item(node(root, "owns", "objects"), i)
+		p := yamlx.Index("owns.objects", i)
+		if r.APIVersion == "" || r.Kind == "" || r.Name == "" {
+			ps.Add(n, p, "apiVersion, kind and name are required")
+		}
+		if r.Kind == "Namespace" || r.Kind == "Node" {
+			ps.Add(n, p, "list namespaces under namespaces and nodes under owns.nodes")
+		}
+	}
+	return ps
+}
+
+// Conflict is a pair of scenarios that cannot be set up on one lab at the
+// same time.
+type Conflict struct {
+	A, B string
+	// Shared are what both own ("node ckalab-worker").
+	Shared []string
+}
+
+// owned lists what a scenario owns, in words.
+func (s *Scenario) owned() []string {
+	var out []string
+	for _, ns := range s.Namespaces {
+		out = append(out, "namespace "+ns)
+	}
+	for _, n := range s.Owns.Nodes {
+		out = append(out, "node "+n)
+	}
+	for _, o := range s.Owns.Objects {
+		if g := group(o.APIVersion); g != "" {
+			o.Kind += "." + g // a StorageClass is not a class of another group
+		}
+		out = append(out, o.String())
+	}
+	return out
+}
+
+// Conflicts lists the pairs of scenarios that own the same namespace, node
+// or object.
+func Conflicts(all []*Scenario) []Conflict {
+	var out []Conflict
+	for i, a := range all {
+		mine := a.owned()
+		for _, b := range all[i+1:] {
+			var shared []string
+			for _, o := range b.owned() {
+				if slices.Contains(mine, o) {
+					shared = append(shared, o)
+				}
+			}
+			if len(shared) > 0 {
+				out = append(out, Conflict{A: a.ID, B: b.ID, Shared: shared})
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+package scenarios_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/ckalab/ckalab/grader/checks"
+	"github.com/ckalab/ckalab/scenarios"
+)
+
+// TestConflicts: scenarios conflict when they own the same namespace,
+// node or object; the same kind name in another API group is another
+// object.
+func TestConflicts(t *testing.T) {
+	mk := func(id string, nss []string, owns scenarios.Owns) *scenarios.Scenario {
+		s := &scenarios.Scenario{}
+		s.ID, s.Namespaces, s.Owns = id, nss, owns
+		return s
+	}
+	pv := scenarios.ObjectRef{APIVersion: "v1", Kind: "PersistentVolume", Name: "pv-logs"}
+	all := []*scenarios.Scenario{
+		mk("a", []string{"shop"}, scenarios.Owns{Nodes: []string{"w1"}}),
+		mk("b", []string{"sched"}, scenarios.Owns{Nodes: []string{"w1"}, Objects: []scenarios.ObjectRef{pv}}),
+		mk("c", []string{"shop"}, scenarios.Owns{Objects: []scenarios.ObjectRef{{APIVersion: "example.com/v1", Kind: "PersistentVolume", Name: "pv-logs"}}}),
+		mk("d", nil, scenarios.Owns{Objects: []scenarios.ObjectRef{pv}}),
+		mk("e", []string{"free"}, scenarios.Owns{Nodes: []string{"w2"}}),
+	}
+	got := scenarios.Conflicts(all)
+	want := []scenarios.Conflict{
+		{A: "a", B: "b", Shared: []string{"node w1"}},
+		{A: "a", B: "c", Shared: []string{"namespace shop"}},
+		{A: "b", B: "d", Shared: []string{"PersistentVolume pv-logs"}},
+	}
+	if !slices.EqualFunc(got, want, func(x, y scenarios.Conflict) bool {
+		return x.A == y.A && x.B == y.B && slices.Equal(x.Shared, y.Shared)
+	}) {
+		t.Errorf("conflicts %+v\nwant %+v", got, want)
+	}
+}
+
+// TestBuiltinConflicts: of the built-in scenarios, only drain-worker and
+// taint-toleration cannot share a lab (both change the first worker).
+func TestBuiltinConflicts(t *testing.T) {
+	cat := builtinCatalog(t)
+	all, err := cat.LoadAll(scenarios.DefaultTemplateData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := scenarios.Conflicts(all)
+	if len(got) != 1 || got[0].A != "drain-worker" || got[0].B != "taint-toleration" || !slices.Equal(got[0].Shared, []string{"node ckalab-worker"}) {
+		t.Errorf("conflicts %+v", got)
+	}
+}
+
+// TestOwnershipProblems: what steps change must be declared, each
+// undeclared change reported with its line.
+func TestOwnershipProblems(t *testing.T) {
+	const file = `apiVersion: ckalab.dev/v1alpha1
+kind: Scenario
+id: owner
+title: Owner
+domain: cluster-architecture
+competency: Manage role based access control (RBAC)
+difficulty: easy
+minutes: 1
+needs: [api]
+namespaces: [mine]
+owns:
+  objects:
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, name: declared}
+  - {apiVersion: v1, kind: Node, name: n}
+task: x
+checks:
+- {id: x, title: x, points: 1, absent: {apiVersion: v1, kind: ConfigMap, namespace: mine, name: x}}
+solution:
+  explain: x
+  steps:
+  - apply:
+      manifest: |
+        apiVersion: v1
+        kind: Namespace
+        metadata: {name: other}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRole
+        metadata: {name: declared}
+        ---
+        apiVersion: rbac.authorization.k8s.io/v1
+        kind: ClusterRoleBinding
+        metadata: {name: undeclared}
+        roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: declared}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: in-mine, namespace: mine}
+        ---
+        apiVersion: v1
+        kind: ConfigMap
+        metadata: {name: in-default}
+  - patch: {apiVersion: v1, kind: Node, name: ckalab-worker, patch: {metadata: {labels: {a: b}}}}
+`
+	_, err := scenarios.Loader{Kinds: checks.All()}.Parse("o.yaml", []byte(file), nil, scenarios.DefaultTemplateData())
+	wantLines(t, err, []string{
+		"o.yaml:14: owns.objects[1]: list namespaces under namespaces and nodes under owns.nodes",
+		"o.yaml:22: solution.steps[0].apply: makes namespace other, which namespaces does not list",
+		"o.yaml:22: solution.steps[0].apply: changes ClusterRoleBinding undeclared (a cluster-scoped object), which owns.objects does not list",
+		"o.yaml:22: solution.steps[0].apply: changes ConfigMap default/in-default (outside the scenario's namespaces), which owns.objects does not list",
+		"o.yaml:43: solution.steps[1].patch: changes node ckalab-worker, which owns.nodes does not list",
+	})
+}
