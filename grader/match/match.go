@@ -8,7 +8,9 @@
 //     tolerations does not matter); lists under Options.Ordered paths must
 //     match element by element and have the same length;
 //   - scalars: equal, numbers by value, and Kubernetes quantities by value
-//     ("0.1" equals "100m", 134217728 equals "128Mi").
+//     ("0.1" equals "100m", 134217728 equals "128Mi");
+//   - container images by reference: "redis:7" equals
+//     "docker.io/library/redis:7", the same image the node pulls.
 package match
 
 import (
@@ -23,6 +25,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ckalab/ckalab/lab/images"
 	"k8s.io/apimachinery/pkg/api/resource"
 )
 
@@ -89,6 +92,9 @@ func (m *matcher) compare(want, got any, path, shape string) []string {
 		}
 		return nil
 	default:
+		if isImageField(shape) && sameImage(want, got) {
+			return nil
+		}
 		if !ScalarEqual(want, got) {
 			if got == nil {
 				return []string{problem(path, "missing, want %s", Render(want))}
@@ -185,6 +191,25 @@ func joinProblems(ps []string) string {
 		s += p
 	}
 	return s
+}
+
+// isImageField says whether a field path (without indices) is a container's
+// image ("spec.containers.image", "spec.template.spec.initContainers.image").
+func isImageField(shape string) bool {
+	return shape == "image" || strings.HasSuffix(shape, ".image")
+}
+
+// sameImage compares two image names as references: a learner who writes
+// docker.io/library/redis:7 for redis:7 names the same image.
+func sameImage(want, got any) bool {
+	ws, ok1 := want.(string)
+	gs, ok2 := got.(string)
+	if !ok1 || !ok2 {
+		return false
+	}
+	wr, err1 := images.Normalize(ws)
+	gr, err2 := images.Normalize(gs)
+	return err1 == nil && err2 == nil && wr == gr
 }
 
 // ScalarEqual compares two scalars: numbers by value, quantities by value,

@@ -383,3 +383,22 @@ func TestShape(t *testing.T) {
 		})
 	}
 }
+
+// TestSubsetImagesByReference: an image is the same image however it is
+// spelled; another tag or repository is not; only image fields compare so.
+func TestSubsetImagesByReference(t *testing.T) {
+	want := map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"image": "redis:7"}}}}
+	for got, ok := range map[string]bool{
+		"redis:7": true, "docker.io/library/redis:7": true, "index.docker.io/library/redis:7": true, "library/redis:7": true,
+		"redis:7.2": false, "redis": false, "quay.io/redis:7": false, "Redis:7": false,
+	} {
+		actual := map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"image": got}}}}
+		if ps := match.Subset(want, actual, match.Options{}); (len(ps) == 0) != ok {
+			t.Errorf("image %q: problems %v, want match %v", got, ps, ok)
+		}
+	}
+	// A label that looks like an image is only text.
+	if ps := match.Subset(map[string]any{"app": "redis:7"}, map[string]any{"app": "docker.io/library/redis:7"}, match.Options{}); len(ps) == 0 {
+		t.Error("a non-image field compared as an image reference")
+	}
+}
