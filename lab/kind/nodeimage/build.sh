@@ -120,7 +120,9 @@ build_etcd() {
 		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3 &&
 		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/etcdctl" go.etcd.io/etcd/etcdctl/v3 &&
 		CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/etcdutl" go.etcd.io/etcd/etcdutl/v3)
-	"$BIN/etcd" --version | grep -q "etcd Version: ${ETCD_VERSION#v}" || die "etcd is not $ETCD_VERSION"
+	# Not `| grep -q`: grep would exit at the first match, the writer would
+	# die of SIGPIPE, and pipefail would call the check failed (seen here).
+	[[ $("$BIN/etcd" --version) == *"etcd Version: ${ETCD_VERSION#v}"* ]] || die "etcd is not $ETCD_VERSION"
 }
 
 # go_install BIN_NAME PKG@VERSION [extra go flags...]: GOBIN into a scratch dir
@@ -148,7 +150,7 @@ build_runc() {
 	[ -f /usr/include/seccomp.h ] || die "runc needs libseccomp-dev (apt-get install -y libseccomp-dev)"
 	CGO_ENABLED=1 go_install runc "github.com/opencontainers/runc@$RUNC_VERSION" -tags seccomp \
 		-ldflags "-s -w -X main.version=${RUNC_VERSION#v}"
-	"$BIN/runc" --version | grep -q seccomp || die "runc built without seccomp"
+	[[ $("$BIN/runc" --version) == *seccomp* ]] || die "runc built without seccomp"
 }
 
 build_cni() {
