@@ -247,6 +247,10 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	if err != nil {
 		return lab.UpResult{}, err
 	}
+	// ckalab's client settings: client-go's default 5 requests a second
+	// throttled the baseline's listing of every resource (and klog said so
+	// on stderr).
+	lab.ConfigureClient(rc)
 	c, err := lab.NewCluster(rc)
 	if err != nil {
 		return lab.UpResult{}, err
