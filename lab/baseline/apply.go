@@ -65,6 +65,12 @@ func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) err
 			return fmt.Errorf("delete namespace %s: %w", ns, err)
 		}
 	}
+	// Pods a controller made while its owner was being deleted, and pods
+	// of namespaces an earlier reset deleted, would otherwise hold their
+	// namespace for their grace period (30 s; `sleep` ignores SIGTERM).
+	if err := forceDeletePods(ctx, c, append(slices.Clone(p.DeleteNamespaces), p.Terminating...)); err != nil {
+		return err
+	}
 	var terminating []string
 	for _, n := range p.EmptyNamespaces {
 		if n.Terminating {
@@ -105,16 +111,30 @@ func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) err
 	return nil
 }
 
-// deleteTargets deletes pods at once (a reset has no use for a graceful
-// stop) and the other objects in the background; each only if it is still
+// forceDeletePods deletes every pod of the namespaces without a grace
+// period.
+func forceDeletePods(ctx context.Context, c *lab.Cluster, namespaces []string) error {
+	zero := int64(0)
+	for _, ns := range namespaces {
+		err := c.Kube.CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("delete the pods of namespace %s: %w", ns, err)
+		}
+	}
+	return nil
+}
+
+// deleteTargets deletes the objects in the background, their controllers
+// first (so that none makes a pod after the pods are gone), then pods at
+// once (a reset has no use for a graceful stop); each only if it is still
 // the object the plan saw (UID precondition).
 func deleteTargets(ctx context.Context, c *lab.Cluster, targets []Target) error {
 	zero := int64(0)
 	background := metav1.DeletePropagationBackground
-	for _, podsFirst := range []bool{true, false} {
+	for _, pods := range []bool{false, true} {
 		for _, t := range targets {
 			isPod := t.Resource.Group == "" && t.Resource.Resource == "pods"
-			if isPod != podsFirst {
+			if isPod != pods {
 				continue
 			}
 			uid := t.UID

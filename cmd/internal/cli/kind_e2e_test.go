@@ -77,11 +77,15 @@ func TestKindLabEndToEnd(t *testing.T) {
 		t.Errorf("a scenario was skipped on the kind lab:\n%s", r.stderr)
 	}
 
-	// A learner's node-level mess, undone by `lab reset`: a control-plane
+	// A learner's node-level mess, undone by `start` (which brings the lab
+	// back to its baseline first) and by `lab reset`: a control-plane
 	// manifest moved away, a kubelet stopped, a node tainted.
 	h.expect(0, "ssh", "ckalab-control-plane", "--", "mv", "/etc/kubernetes/manifests/kube-scheduler.yaml", "/root/")
-	h.expect(0, "ssh", "ckalab-worker2", "--", "systemctl", "stop", "kubelet")
+	r = h.expect(0, "start", "drain-worker")
+	contains(t, "start after a moved manifest", r.stderr, "/etc/kubernetes/manifests/kube-scheduler.yaml restored on ckalab-control-plane")
 	h.expect(0, "start", "taint-toleration")
+	h.expect(0, "ssh", "ckalab-control-plane", "--", "mv", "/etc/kubernetes/manifests/kube-scheduler.yaml", "/root/")
+	h.expect(0, "ssh", "ckalab-worker2", "--", "systemctl", "stop", "kubelet")
 	r = h.expect(0, "lab", "reset", "--dry-run")
 	contains(t, "lab reset --dry-run", r.stdout, "taint type=db:NoSchedule removed from ckalab-worker\n",
 		"/etc/kubernetes/manifests/kube-scheduler.yaml restored on ckalab-control-plane\n", "kubelet started again on ckalab-worker2\n")
