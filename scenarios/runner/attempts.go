@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"syscall"
 	"time"
 )
 
@@ -28,10 +29,17 @@ type labAttempts struct {
 }
 
 // Store keeps attempts in a JSON file, so that `grade` knows what `start`
-// began, across processes and reboots.
+// began, across processes and reboots. Several ckalab processes may use it
+// at once (a hint in one terminal, a grade in another): every
+// read-modify-write holds a lock, and a write goes to a temporary file of
+// its own that replaces the file only once it is complete on disk.
 type Store struct {
 	Path string
 }
+
+// ErrCorrupt: the attempts file cannot be read. It is never replaced
+// silently: the error names it and how to recover.
+var ErrCorrupt = errors.New("attempts file is unreadable")
 
 func (s Store) read() (map[string]*labAttempts, error) {
 	data, err := os.ReadFile(s.Path)
@@ -42,25 +50,68 @@ func (s Store) read() (map[string]*labAttempts, error) {
 		return nil, err
 	}
 	var all map[string]*labAttempts
-	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, fmt.Errorf("attempts file %s: %w", s.Path, err)
+	if err := json.Unmarshal(data, &all); err != nil || all == nil {
+		if err == nil {
+			err = errors.New("empty")
+		}
+		return nil, fmt.Errorf("%w: %s: %v\nIt only records which task you started and the hints you saw: move it away (mv %s %s.bad) and run `ckalab start` again", ErrCorrupt, s.Path, err, s.Path, s.Path)
 	}
 	return all, nil
 }
 
 func (s Store) write(all map[string]*labAttempts) error {
-	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
-		return err
-	}
 	data, err := json.MarshalIndent(all, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := s.Path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+	tmp, err := os.CreateTemp(filepath.Dir(s.Path), filepath.Base(s.Path)+".*.tmp")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, s.Path)
+	defer os.Remove(tmp.Name()) // gone after the rename; left only on failure
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), s.Path)
+}
+
+// update reads, changes and writes the file under an exclusive lock.
+func (s Store) update(change func(all map[string]*labAttempts) bool) error {
+	if err := os.MkdirAll(filepath.Dir(s.Path), 0o700); err != nil {
+		return err
+	}
+	lock, err := os.OpenFile(s.Path+".lock", os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return fmt.Errorf("lock attempts file: %w", err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return fmt.Errorf("lock attempts file: %w", err)
+	}
+	defer syscall.Flock(int(lock.Fd()), syscall.LOCK_UN)
+	all, err := s.read()
+	if err != nil {
+		return err
+	}
+	if !change(all) {
+		return nil
+	}
+	return s.write(all)
+}
+
+// Check says whether the file can be read, so that `start` refuses before
+// it changes the lab rather than after.
+func (s Store) Check() error {
+	_, err := s.read()
+	return err
 }
 
 // Current returns the lab's current attempt (nil when none).
@@ -90,31 +141,27 @@ func (s Store) Get(labKey, id string) (*Attempt, error) {
 
 // Put records the attempt and makes it current.
 func (s Store) Put(labKey string, a *Attempt) error {
-	all, err := s.read()
-	if err != nil {
-		return err
-	}
-	la := all[labKey]
-	if la == nil {
-		la = &labAttempts{Attempts: map[string]*Attempt{}}
-		all[labKey] = la
-	}
-	la.Attempts[a.Scenario] = a
-	la.Current = a.Scenario
-	return s.write(all)
+	return s.update(func(all map[string]*labAttempts) bool {
+		la := all[labKey]
+		if la == nil {
+			la = &labAttempts{Attempts: map[string]*Attempt{}}
+			all[labKey] = la
+		}
+		la.Attempts[a.Scenario] = a
+		la.Current = a.Scenario
+		return true
+	})
 }
 
-// Forget drops every attempt on a lab (the lab is gone).
+// Forget drops every attempt on a lab (the lab is gone, or reset).
 func (s Store) Forget(labKey string) error {
-	all, err := s.read()
-	if err != nil {
-		return err
-	}
-	if _, ok := all[labKey]; !ok {
-		return nil
-	}
-	delete(all, labKey)
-	return s.write(all)
+	return s.update(func(all map[string]*labAttempts) bool {
+		if _, ok := all[labKey]; !ok {
+			return false
+		}
+		delete(all, labKey)
+		return true
+	})
 }
 
 // DrawVars picks one value of each declared var for a new attempt.

@@ -41,6 +41,9 @@ differences.`,
 			if err != nil {
 				return err
 			}
+			if err := s.store.Check(); err != nil {
+				return err
+			}
 			rep := resetReport{Context: s.cluster.Context, DryRun: dryRun}
 			if dryRun {
 				rep.Differences, err = s.runner.Compare(cmd.Context())

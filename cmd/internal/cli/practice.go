@@ -286,6 +286,10 @@ Solve it with kubectl, then run 'ckalab grade'. Without a name, pick one from a 
 			if err != nil {
 				return err
 			}
+			// A broken attempts file stops start before the lab changes.
+			if err := s.store.Check(); err != nil {
+				return err
+			}
 			id := ""
 			if len(args) == 1 {
 				id = args[0]
