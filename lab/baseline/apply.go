@@ -17,6 +17,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
 )
 
@@ -84,7 +85,7 @@ func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) err
 	if opts.WaitNamespaces {
 		terminating = append(append(terminating, p.DeleteNamespaces...), p.Terminating...)
 	}
-	if err := waitNamespacesGone(ctx, c, terminating, opts); err != nil {
+	if err := WaitNamespaces(ctx, c, terminating, opts.Timeout, opts.Interval); err != nil {
 		return err
 	}
 	for _, n := range p.Nodes {
@@ -151,13 +152,7 @@ func deleteTargets(ctx context.Context, c *lab.Cluster, targets []Target) error 
 	return nil
 }
 
-func resourceClient(c *lab.Cluster, r Resource, namespace string) interface {
-	Get(ctx context.Context, name string, opts metav1.GetOptions, sub ...string) (*unstructured.Unstructured, error)
-	Create(ctx context.Context, obj *unstructured.Unstructured, opts metav1.CreateOptions, sub ...string) (*unstructured.Unstructured, error)
-	Update(ctx context.Context, obj *unstructured.Unstructured, opts metav1.UpdateOptions, sub ...string) (*unstructured.Unstructured, error)
-	Delete(ctx context.Context, name string, opts metav1.DeleteOptions, sub ...string) error
-	List(ctx context.Context, opts metav1.ListOptions) (*unstructured.UnstructuredList, error)
-} {
+func resourceClient(c *lab.Cluster, r Resource, namespace string) dynamic.ResourceInterface {
 	ri := c.Dynamic.Resource(r.GVR())
 	if r.Namespaced && namespace != "" {
 		return ri.Namespace(namespace)
@@ -231,12 +226,14 @@ func explainHeld(ctx context.Context, c *lab.Cluster, objs []unstructured.Unstru
 	return strings.Join(out, "; ")
 }
 
-func waitNamespacesGone(ctx context.Context, c *lab.Cluster, names []string, opts ApplyOptions) error {
-	deadline := time.Now().Add(opts.Timeout)
+// WaitNamespaces waits until none of the namespaces is terminating any
+// more (gone, or made again), saying on timeout what still holds each.
+func WaitNamespaces(ctx context.Context, c *lab.Cluster, names []string, timeout, interval time.Duration) error {
+	deadline := time.Now().Add(timeout)
 	for _, ns := range names {
 		for {
 			got, err := c.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) {
+			if apierrors.IsNotFound(err) || (err == nil && got.DeletionTimestamp == nil) {
 				break
 			}
 			if err != nil {
@@ -249,12 +246,12 @@ func waitNamespacesGone(ctx context.Context, c *lab.Cluster, names []string, opt
 						why = append(why, cond.Message)
 					}
 				}
-				return fmt.Errorf("namespace %s is still terminating after %s: %s", ns, opts.Timeout, strings.Join(why, "; "))
+				return fmt.Errorf("namespace %s is still terminating after %s: %s", ns, timeout, strings.Join(why, "; "))
 			}
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(opts.Interval):
+				return fmt.Errorf("namespace %s is still terminating: %w", ns, ctx.Err())
+			case <-time.After(interval):
 			}
 		}
 	}
@@ -337,7 +334,7 @@ func restore(ctx context.Context, c *lab.Cluster, r Restore) error {
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("%s: %w", strings.TrimSuffix(strings.TrimSuffix(r.String(), " restored"), " recreated"), err)
+		return fmt.Errorf("%s: %w", r.target(), err)
 	}
 	return nil
 }

@@ -81,11 +81,14 @@ type Restore struct {
 }
 
 func (r Restore) String() string {
-	t := Target{Resource: r.Object.Resource, Namespace: r.Object.Namespace, Name: r.Object.Name}
 	if r.Current == nil {
-		return t.String() + " recreated"
+		return r.target() + " recreated"
 	}
-	return t.String() + " restored"
+	return r.target() + " restored"
+}
+
+func (r Restore) target() string {
+	return Target{Resource: r.Object.Resource, Namespace: r.Object.Namespace, Name: r.Object.Name}.String()
 }
 
 // Empty says whether the lab is at its baseline.

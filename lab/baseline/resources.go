@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/ckalab/ckalab/lab"
@@ -73,7 +74,7 @@ func discover(c *lab.Cluster) ([]Resource, error) {
 		for _, r := range l.APIResources {
 			if skipped[schema.GroupResource{Group: gv.Group, Resource: r.Name}] ||
 				!slices.Contains(r.Verbs, "list") || !slices.Contains(r.Verbs, "delete") ||
-				containsSlash(r.Name) {
+				strings.Contains(r.Name, "/") { // subresources
 				continue
 			}
 			out = append(out, Resource{Group: gv.Group, Version: gv.Version, Resource: r.Name, Kind: r.Kind, Namespaced: r.Namespaced})
@@ -89,15 +90,6 @@ func discover(c *lab.Cluster) ([]Resource, error) {
 		return 0
 	})
 	return out, nil
-}
-
-func containsSlash(s string) bool {
-	for _, r := range s {
-		if r == '/' {
-			return true
-		}
-	}
-	return false
 }
 
 // restorableResources are the kinds whose changes Apply writes back: what

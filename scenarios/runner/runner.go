@@ -15,8 +15,6 @@ import (
 	"github.com/ckalab/ckalab/lab/actions"
 	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/scenarios"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Runner plays scenarios on one lab.
@@ -176,36 +174,11 @@ func SetupNamespaces(s *scenarios.Scenario) []string {
 	return out
 }
 
-// waitNamespaces waits until none of the scenario's namespaces is still
-// terminating (deleted by a reset a moment ago), so that steps can make
-// them again.
-func (r *Runner) waitNamespaces(ctx context.Context, s *scenarios.Scenario) error {
-	for _, ns := range s.Namespaces {
-		for {
-			got, err := r.Cluster.Kube.CoreV1().Namespaces().Get(ctx, ns, metav1.GetOptions{})
-			if apierrors.IsNotFound(err) || (err == nil && got.DeletionTimestamp == nil) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("namespace %s: %w", ns, err)
-			}
-			select {
-			case <-ctx.Done():
-				return fmt.Errorf("namespace %s is still terminating: %w", ns, ctx.Err())
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}
-	return nil
-}
-
 // Apply runs solution steps (the reference, an alternative or a wrong answer).
 // It first waits for the scenario's namespaces that a reset is still
 // deleting.
 func (r *Runner) Apply(ctx context.Context, s *scenarios.Scenario, steps []actions.Spec) ([]string, error) {
-	wctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if err := r.waitNamespaces(wctx, s); err != nil {
+	if err := baseline.WaitNamespaces(ctx, r.Cluster, s.Namespaces, time.Minute, 100*time.Millisecond); err != nil {
 		return nil, err
 	}
 	return actions.RunAll(ctx, r.env(s), steps)
