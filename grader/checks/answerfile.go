@@ -128,7 +128,7 @@ func kubeconfigView(raw []byte) (map[string]any, error) {
 }
 
 // Observe reads the file and judges it.
-func (c *answerFileCheck) Observe(_ context.Context, env *grader.Env) grader.Observation {
+func (c *answerFileCheck) Observe(ctx context.Context, env *grader.Env) grader.Observation {
 	var want []string
 	if len(c.spec.Expect) > 0 {
 		want = append(want, "matching "+match.Render(c.spec.Expect))
@@ -151,7 +151,7 @@ func (c *answerFileCheck) Observe(_ context.Context, env *grader.Env) grader.Obs
 		obs.Problems = nil
 	}
 	for _, p := range c.programs {
-		ok, err := p.Eval(map[string]any{"file": value})
+		ok, err := p.Eval(ctx, map[string]any{"file": value})
 		switch {
 		case err != nil:
 			obs.Problems = append(obs.Problems, fmt.Sprintf("`%s`: %v", p.Source, err))

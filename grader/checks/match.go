@@ -40,12 +40,13 @@ func decodeObjectSpec(body *yaml.Node, path string) (*objectSpec, yamlx.Problems
 	return &s, ps
 }
 
-// problems lists how one candidate differs from the spec.
-func (s *objectSpec) problems(obj unstructured.Unstructured, all []any) []string {
+// problems lists how one candidate differs from the spec. ctx bounds the
+// expressions' evaluation.
+func (s *objectSpec) problems(ctx context.Context, obj unstructured.Unstructured, all []any) []string {
 	out := match.Subset(s.Expect, obj.Object, match.Options{Ordered: s.Ordered})
 	vars := map[string]any{"object": obj.Object, "objects": all}
 	for _, p := range s.programs {
-		ok, err := p.Eval(vars)
+		ok, err := p.Eval(ctx, vars)
 		switch {
 		case err != nil:
 			out = append(out, fmt.Sprintf("`%s`: %v", p.Source, err))
@@ -80,7 +81,7 @@ func (s *objectSpec) evaluate(ctx context.Context, env *grader.Env) ([]unstructu
 	}
 	probs := make([][]string, len(objs))
 	for i, o := range objs {
-		probs[i] = s.problems(o, all)
+		probs[i] = s.problems(ctx, o, all)
 	}
 	return objs, probs, nil
 }
