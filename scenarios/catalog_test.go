@@ -1,16 +1,19 @@
 package scenarios_test
 
 import (
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"testing/fstest"
 
 	"github.com/ckalab/ckalab/content"
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/actions"
 	"github.com/ckalab/ckalab/scenarios"
 )
 
@@ -320,5 +323,290 @@ func TestDirSource(t *testing.T) {
 	}
 	if s.Solution.Steps[0].Apply.File != "files/ns.yaml" {
 		t.Errorf("steps %+v", s.Solution.Steps)
+	}
+}
+
+// hostileFolder writes a scenario folder whose solution's step is step
+// (instead of the inline namespace), and its other files (a value "->x"
+// is a symlink to x; "|fifo" a named pipe). It returns the folder.
+func hostileFolder(t *testing.T, src, id, step string, files map[string]string) string {
+	t.Helper()
+	dir := filepath.Join(src, id)
+	data := scenarioFile(id)
+	if step != "" {
+		data = strings.Replace(data, "  - apply:\n      manifest: |\n        apiVersion: v1\n        kind: Namespace\n        metadata: {name: demo}\n", "  - "+step+"\n", 1)
+	}
+	files[scenarios.FileName] = data
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		switch {
+		case strings.HasPrefix(content, "->"):
+			err = os.Symlink(strings.TrimPrefix(content, "->"), p)
+		case content == "|fifo":
+			if err = syscall.Mkfifo(p, 0o644); err != nil {
+				t.Skipf("no named pipe: %v", err)
+			}
+		default:
+			err = os.WriteFile(p, []byte(content), 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const nsManifest = "apiVersion: v1\nkind: Namespace\nmetadata: {name: demo}\n"
+
+// outsideFolder is a folder of files outside any scenario folder: what a
+// symlink must not reach (a manifest, and the lab CA's key).
+func outsideFolder(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "outside")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string]string{"ns.yaml": nsManifest, "ca.key": "-----BEGIN PRIVATE KEY-----\nsecret\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// bigFile writes size bytes: a scenario-like head, then comment lines.
+func bigFile(t *testing.T, p, head string, size int) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	line := "# " + strings.Repeat("padding ", 12) + "\n"
+	data := make([]byte, 0, size)
+	data = append(data, head...)
+	for len(data)+len(line) <= size {
+		data = append(data, line...)
+	}
+	data = append(data, strings.Repeat("#", size-len(data))...)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Files too large are refused without being read, naming the file, its
+// size and the limit.
+func TestHostileLargeFiles(t *testing.T) {
+	const size = 50 << 20
+	src := t.TempDir()
+	big := filepath.Join(src, "big", scenarios.FileName)
+	bigFile(t, big, scenarioFile("big"), size)
+	hostileFolder(t, src, "big-ref", "apply: {file: files/big.yaml}", map[string]string{})
+	bigFile(t, filepath.Join(src, "big-ref", "files", "big.yaml"), nsManifest, size)
+
+	var c *scenarios.Catalog
+	var err error
+	scenarios.CheckBounded(t, func() { c, err = scenarios.NewCatalog(loader(), scenarios.DirSource(src)) })
+	if want := big + ": the file is 52428800 bytes, more than the limit of 1 MiB"; err == nil || err.Error() != want {
+		t.Errorf("NewCatalog: %v, want %s", err, want)
+	}
+	if got := c.IDs(); !reflect.DeepEqual(got, []string{"big-ref"}) {
+		t.Errorf("IDs() = %v", got)
+	}
+	scenarios.CheckBounded(t, func() { _, err = loader().ParseFile(big, scenarios.DefaultTemplateData()) })
+	if want := big + ": the file is 52428800 bytes, more than the limit of 1 MiB"; err == nil || err.Error() != want {
+		t.Errorf("ParseFile: %v, want %s", err, want)
+	}
+	scenarios.CheckBounded(t, func() { _, err = c.Load("big-ref", scenarios.DefaultTemplateData()) })
+	want := filepath.Join(src, "big-ref", scenarios.FileName) + ":20: solution.steps[0].apply.file: read files/big.yaml: 52428800 bytes, more than the limit of 4 MiB"
+	if err == nil || err.Error() != want {
+		t.Errorf("Load: %v\nwant %s", err, want)
+	}
+	// One file referred to again and again: what validation reads is
+	// bounded too.
+	refs := strings.TrimSuffix(strings.Repeat("apply: {file: files/ns.yaml}\n  - ", 200), "\n  - ")
+	hostileFolder(t, src, "many-refs", refs, map[string]string{})
+	bigFile(t, filepath.Join(src, "many-refs", "files", "ns.yaml"), nsManifest, 1<<20)
+	c, err = scenarios.NewCatalog(loader(), scenarios.DirSource(src))
+	if err == nil {
+		t.Fatal("no error for big")
+	}
+	scenarios.CheckBounded(t, func() { _, err = c.Load("many-refs", scenarios.DefaultTemplateData()) })
+	le := loadError(t, err)
+	if len(le.Problems) < 150 {
+		t.Errorf("%d problems, want one for each step after the budget ran out", len(le.Problems))
+	}
+	if want := "read files/ns.yaml: the files the scenario refers to add up to more than 16 MiB (limit; a file counts each time it is read, up to 3 times a step)"; !strings.HasSuffix(le.Problems[len(le.Problems)-1].Msg, want) {
+		t.Errorf("last problem %v, want %s", le.Problems[len(le.Problems)-1], want)
+	}
+	if err := os.RemoveAll(filepath.Join(src, "many-refs")); err != nil {
+		t.Fatal(err)
+	}
+	// At the limits, they are read.
+	bigFile(t, big, scenarioFile("big"), scenarios.MaxScenarioSize)
+	bigFile(t, filepath.Join(src, "big-ref", "files", "big.yaml"), nsManifest, scenarios.MaxFileSize)
+	scenarios.CheckBounded(t, func() { c, err = scenarios.NewCatalog(loader(), scenarios.DirSource(src)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range c.IDs() {
+		scenarios.CheckBounded(t, func() { _, err = c.Load(id, scenarios.DefaultTemplateData()) })
+		if err != nil {
+			t.Errorf("Load(%s): %v", id, err)
+		}
+	}
+}
+
+// Symlinks that leave a scenario's folder are refused, when the catalog
+// is made, when a scenario is loaded or validated, and when a step runs;
+// those that stay inside work.
+func TestHostileSymlinks(t *testing.T) {
+	outside := outsideFolder(t)
+	src := t.TempDir()
+	const leaves = "a symlink that leaves the scenario folder"
+	tests := []struct {
+		id    string
+		step  string
+		files map[string]string
+		want  string // the problem, after file:; "": it loads
+	}{
+		{"file-out", "apply: {file: files/ns.yaml}", map[string]string{"files/ns.yaml": "->" + filepath.Join(outside, "ns.yaml")},
+			"20: solution.steps[0].apply.file: read files/ns.yaml: " + leaves},
+		{"folder-out", "apply: {file: files/ns.yaml}", map[string]string{"files": "->" + outside},
+			"20: solution.steps[0].apply.file: read files/ns.yaml: " + leaves},
+		{"relative-out", "apply: {file: files/ns.yaml}", map[string]string{"files/ns.yaml": "->../../inside/manifests/ns.yaml"},
+			"20: solution.steps[0].apply.file: read files/ns.yaml: " + leaves},
+		{"ca-key", "writeFile: {path: ca.key, from: files/ca.key}", map[string]string{"files/ca.key": "->" + filepath.Join(outside, "ca.key")},
+			"20: solution.steps[0].writeFile.from: read files/ca.key: " + leaves},
+		{"fifo", "apply: {file: files/ns.yaml}", map[string]string{"files/ns.yaml": "|fifo"},
+			"20: solution.steps[0].apply.file: read files/ns.yaml: files/ns.yaml is not a regular file (p---------)"},
+		{"inside", "apply: {file: files/ns.yaml}", map[string]string{"manifests/ns.yaml": nsManifest, "files/ns.yaml": "->../manifests/ns.yaml"}, ""},
+		{"inside-folder", "apply: {file: files/ns.yaml}", map[string]string{"manifests/ns.yaml": nsManifest, "files": "->manifests"}, ""},
+	}
+	for _, tc := range tests {
+		hostileFolder(t, src, tc.id, tc.step, tc.files)
+	}
+	// A scenario folder, or a scenario.yaml, that is a symlink out.
+	elsewhere := t.TempDir()
+	hostileFolder(t, elsewhere, "folder", "", map[string]string{})
+	if err := os.Symlink(filepath.Join(elsewhere, "folder"), filepath.Join(src, "folder")); err != nil {
+		t.Fatal(err)
+	}
+	hostileFolder(t, elsewhere, "file", "", map[string]string{})
+	if err := os.MkdirAll(filepath.Join(src, "file"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "file", scenarios.FileName), filepath.Join(src, "file", scenarios.FileName)); err != nil {
+		t.Fatal(err)
+	}
+
+	var c *scenarios.Catalog
+	var err error
+	scenarios.CheckBounded(t, func() { c, err = scenarios.NewCatalog(loader(), scenarios.DirSource(src)) })
+	want := strings.Join([]string{
+		filepath.Join(src, "file", scenarios.FileName) + ": " + leaves,
+		filepath.Join(src, "folder") + ": a symlink that leaves the folder of scenarios",
+	}, "\n")
+	if err == nil || err.Error() != want {
+		t.Errorf("NewCatalog: %v\nwant %s", err, want)
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			file := filepath.Join(src, tc.id, scenarios.FileName)
+			for _, load := range []struct {
+				how  string
+				load func() (*scenarios.Scenario, error)
+			}{
+				{"Load", func() (*scenarios.Scenario, error) { return c.Load(tc.id, scenarios.DefaultTemplateData()) }},
+				{"ParseFile", func() (*scenarios.Scenario, error) { return loader().ParseFile(file, scenarios.DefaultTemplateData()) }},
+			} {
+				var s *scenarios.Scenario
+				scenarios.CheckBounded(t, func() { s, err = load.load() })
+				if tc.want != "" {
+					if err == nil || err.Error() != file+":"+tc.want {
+						t.Errorf("%s: %v\nwant %s:%s", load.how, err, file, tc.want)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", load.how, err)
+				}
+				if data, err := actions.ReadScenarioFile(s.Dir, "files/ns.yaml"); err != nil || string(data) != nsManifest {
+					t.Errorf("%s: read %q, %v", load.how, data, err)
+				}
+			}
+		})
+	}
+
+	// Loaded, then changed: the step refuses the symlink when it runs.
+	s, err := c.Load("inside", scenarios.DefaultTemplateData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(src, "inside", "files", "ns.yaml")
+	if err := os.Remove(link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "ca.key"), link); err != nil {
+		t.Fatal(err)
+	}
+	answers := t.TempDir()
+	for _, st := range []actions.Spec{
+		{Apply: &actions.Apply{File: "files/ns.yaml"}},
+		{WriteFile: &actions.WriteFile{Path: "ca.key", From: "files/ns.yaml"}},
+	} {
+		_, err := st.Run(context.Background(), actions.Env{Files: s.Dir, AnswerDir: answers})
+		if err == nil || err.Error() != "read files/ns.yaml: "+leaves {
+			t.Errorf("%s: %v, want %q", st.Name(), err, leaves)
+		}
+	}
+	if entries, _ := os.ReadDir(answers); len(entries) > 0 {
+		t.Errorf("the answer folder has %v", entries)
+	}
+}
+
+// A symlink planted in the answer folder cannot send a writeFile outside.
+func TestWriteFileAnswerFolderSymlinks(t *testing.T) {
+	outside := outsideFolder(t)
+	answers := t.TempDir()
+	for name, target := range map[string]string{
+		"notes":      outside,
+		"answer.txt": filepath.Join(outside, "ca.key"),
+		"inside":     "notes-inside",
+	} {
+		if err := os.Symlink(target, filepath.Join(answers, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(answers, "notes-inside"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	run := func(p string) error {
+		st := actions.Spec{WriteFile: &actions.WriteFile{Path: p, Content: "overwritten\n"}}
+		_, err := st.Run(context.Background(), actions.Env{AnswerDir: answers})
+		return err
+	}
+	for _, p := range []string{"notes/ns.yaml", "notes/new/deeper.txt", "answer.txt"} {
+		want := "write " + filepath.Join(answers, p) + ": a symlink that leaves the answer folder"
+		if err := run(p); err == nil || err.Error() != want {
+			t.Errorf("%s: %v, want %s", p, err, want)
+		}
+	}
+	for name, data := range map[string]string{"ns.yaml": nsManifest, "ca.key": "-----BEGIN PRIVATE KEY-----\nsecret\n"} {
+		if got, err := os.ReadFile(filepath.Join(outside, name)); err != nil || string(got) != data {
+			t.Errorf("outside %s: %q, %v", name, got, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(outside, "new")); err == nil {
+		t.Error("a folder was made outside the answer folder")
+	}
+	// Inside, symlinks are followed.
+	if err := run("inside/a.txt"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := os.ReadFile(filepath.Join(answers, "notes-inside", "a.txt")); err != nil || string(got) != "overwritten\n" {
+		t.Errorf("inside: %q, %v", got, err)
 	}
 }

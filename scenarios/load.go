@@ -1,14 +1,13 @@
 package scenarios
 
 import (
-	"bytes"
 	"fmt"
 	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"text/template"
+	"time"
 
 	"github.com/ckalab/ckalab/content"
 	"github.com/ckalab/ckalab/grader"
@@ -59,9 +58,11 @@ type Loader struct {
 // (for file references). A *LoadError lists every problem.
 func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Scenario, error) {
 	// First pass: learn the declared vars (templates render empty).
+	// Both renderings share the time limit.
+	deadline := time.Now().Add(MaxRenderTime)
 	first := td
 	first.Vars = map[string]string{}
-	f, _, ps := l.decode(data, first, true)
+	f, _, ps := l.decode(data, first, true, deadline)
 	if f == nil {
 		return nil, &LoadError{Path: path, Problems: ps}
 	}
@@ -75,7 +76,7 @@ func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Sc
 		}
 	}
 	td.Vars = vars
-	f, root, ps := l.decode(data, td, false)
+	f, root, ps := l.decode(data, td, false, deadline)
 	if f == nil {
 		return nil, &LoadError{Path: path, Problems: ps}
 	}
@@ -111,25 +112,18 @@ func explained(path string, ps yamlx.Problems) bool {
 	return false
 }
 
-// templateLine finds the line in text/template's "template: x:12:3: ..." errors.
-var templateLine = regexp.MustCompile(`^template: [^:]*:(\d+)(?::\d+)?: (.*)$`)
-
-func (l Loader) decode(data []byte, td TemplateData, lenient bool) (*File, *yaml.Node, yamlx.Problems) {
+func (l Loader) decode(data []byte, td TemplateData, lenient bool, deadline time.Time) (*File, *yaml.Node, yamlx.Problems) {
 	var ps yamlx.Problems
-	missing := "missingkey=error"
+	missing := "error"
 	if lenient {
-		missing = "missingkey=zero"
+		missing = "zero"
 	}
-	tmpl, err := template.New("scenario").Option(missing).Parse(string(data))
-	if err != nil {
-		return nil, nil, append(ps, templateProblem(err))
-	}
-	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, td); err != nil {
-		return nil, nil, append(ps, templateProblem(err))
+	rendered, p := render(data, td, missing, deadline)
+	if p != nil {
+		return nil, nil, append(ps, *p)
 	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(buf.Bytes(), &root); err != nil {
+	if err := yaml.Unmarshal(rendered, &root); err != nil {
 		return nil, nil, append(ps, yamlSyntaxProblem(err))
 	}
 	if root.Kind == 0 {
@@ -139,15 +133,6 @@ func (l Loader) decode(data []byte, td TemplateData, lenient bool) (*File, *yaml
 	var f File
 	ps = yamlx.Decode(&root, "", &f)
 	return &f, &root, ps
-}
-
-func templateProblem(err error) yamlx.Problem {
-	msg := err.Error()
-	if m := templateLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return yamlx.Problem{Line: line, Msg: "template: " + m[2]}
-	}
-	return yamlx.Problem{Msg: msg}
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
@@ -243,6 +228,10 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	for i, ns := range f.Namespaces {
 		if !idPattern.MatchString(ns) {
 			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%q is not a valid namespace name", ns)
+		}
+		if actions.IsSystemNamespace(ns) || strings.HasPrefix(ns, "kube-") {
+			// The runner deletes a scenario's namespaces when it resets.
+			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%s belongs to the lab, not to a scenario: list only namespaces the scenario makes", ns)
 		}
 	}
 	ps = append(ps, f.validateOwns(root)...)

@@ -54,6 +54,9 @@ type touch struct {
 	node      string    // a node (taint, drain, a patch of a Node)
 	namespace string    // a Namespace object
 	object    ObjectRef // any other object
+	// selected are the objects a delete by labels removes: their names
+	// are only known when it runs.
+	selected *actions.Ref
 }
 
 // touches lists what a step changes; unreadable manifests give nothing
@@ -80,6 +83,9 @@ func touches(st actions.Spec, dir fs.FS) []touch {
 		return ref(st.Patch.Ref)
 	case st.Delete != nil && st.Delete.Name != "":
 		return ref(st.Delete.Ref)
+	case st.Delete != nil:
+		r := st.Delete.Ref
+		return []touch{{selected: &r}}
 	case st.Apply != nil:
 		data := []byte(st.Apply.Manifest)
 		if st.Apply.File != "" {
@@ -112,6 +118,8 @@ func (f *File) ownershipProblems(st actions.Spec, dir fs.FS, p string, n *yaml.N
 			if !slices.Contains(f.Owns.Nodes, t.node) {
 				ps.Add(at, yamlx.Join(p, st.Name()), "changes node %s, which owns.nodes does not list", t.node)
 			}
+		case t.selected != nil:
+			ps = append(ps, f.selectorProblems(*t.selected, at, yamlx.Join(p, st.Name()))...)
 		case t.namespace != "":
 			if !slices.Contains(f.Namespaces, t.namespace) {
 				ps.Add(at, yamlx.Join(p, st.Name()), "makes namespace %s, which namespaces does not list", t.namespace)
@@ -124,6 +132,22 @@ func (f *File) ownershipProblems(st actions.Spec, dir fs.FS, p string, n *yaml.N
 			}
 			ps.Add(at, yamlx.Join(p, st.Name()), "changes %s (%s), which owns.objects does not list", t.object, where)
 		}
+	}
+	return ps
+}
+
+// selectorProblems keeps a delete by labels inside the scenario's own
+// namespaces: a selector has no names to declare, and without a namespace
+// it would reach every namespace of the lab, kube-system included.
+func (f *File) selectorProblems(r actions.Ref, at *yaml.Node, p string) yamlx.Problems {
+	var ps yamlx.Problems
+	switch {
+	case slices.Contains(clusterScoped, r.Kind):
+		ps.Add(at, p, "deletes cluster-scoped %ss by labels; delete each by name and list it under owns.objects", r.Kind)
+	case r.Namespace == "":
+		ps.Add(at, p, "deletes %ss by labels in every namespace; give the namespace (one of the scenario's namespaces)", r.Kind)
+	case !slices.Contains(f.Namespaces, r.Namespace):
+		ps.Add(at, p, "deletes %ss by labels in namespace %s, which namespaces does not list", r.Kind, r.Namespace)
 	}
 	return ps
 }

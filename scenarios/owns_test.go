@@ -108,3 +108,42 @@ solution:
 		"o.yaml:43: solution.steps[1].patch: changes node ckalab-worker, which owns.nodes does not list",
 	})
 }
+
+// TestLabBreakingScenario: what the issue found a shared scenario could do
+// to the lab is refused at validate time, each with its line.
+func TestLabBreakingScenario(t *testing.T) {
+	const file = `apiVersion: ckalab.dev/v1alpha1
+kind: Scenario
+id: breaker
+title: Breaker
+domain: cluster-architecture
+competency: Manage role based access control (RBAC)
+difficulty: easy
+minutes: 1
+needs: [api]
+namespaces: [mine, kube-node-lease, default]
+task: x
+setup:
+- delete: {apiVersion: v1, kind: Node, name: ckalab-worker}
+- delete: {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, labels: {kubernetes.io/bootstrapping: rbac-defaults}}
+- delete: {apiVersion: v1, kind: ConfigMap, namespace: kube-public, name: ckalab-lab}
+- delete: {apiVersion: v1, kind: Pod, labels: {app: web}}
+- delete: {apiVersion: v1, kind: Pod, namespace: kube-system, labels: {app: web}}
+- delete: {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRole, labels: {app: web}}
+- delete: {apiVersion: v1, kind: Pod, namespace: mine, labels: {app: web}}
+checks:
+- {id: x, title: x, points: 1, absent: {apiVersion: v1, kind: ConfigMap, namespace: mine, name: x}}
+solution: {explain: x, steps: [{delete: {apiVersion: v1, kind: ConfigMap, namespace: mine, name: x}}]}
+`
+	_, err := scenarios.Loader{Kinds: checks.All()}.Parse("b.yaml", []byte(file), nil, scenarios.DefaultTemplateData())
+	wantLines(t, err, []string{
+		"b.yaml:10: namespaces[1]: kube-node-lease belongs to the lab, not to a scenario: list only namespaces the scenario makes",
+		"b.yaml:10: namespaces[2]: default belongs to the lab, not to a scenario: list only namespaces the scenario makes",
+		"b.yaml:13: setup[0].delete: refused to delete Node ckalab-worker: the lab's nodes may not be deleted or replaced (taint, drain or a patch of labels or spec.unschedulable change a node)",
+		"b.yaml:14: setup[1].delete: refused to delete ClusterRoleBindings by labels: objects labelled kubernetes.io/bootstrapping are Kubernetes' own defaults",
+		"b.yaml:15: setup[2].delete: refused to delete ConfigMap kube-public/ckalab-lab: it is the marker that makes this cluster a ckalab lab",
+		"b.yaml:16: setup[3].delete: deletes Pods by labels in every namespace; give the namespace (one of the scenario's namespaces)",
+		"b.yaml:17: setup[4].delete: deletes Pods by labels in namespace kube-system, which namespaces does not list",
+		"b.yaml:18: setup[5].delete: deletes cluster-scoped ClusterRoles by labels; delete each by name and list it under owns.objects",
+	})
+}

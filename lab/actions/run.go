@@ -147,16 +147,30 @@ func (a *Apply) run(ctx context.Context, env Env) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var changed []string
-	for _, obj := range objs {
+	// Every object is checked before the first is applied, so a refused
+	// step changes nothing.
+	clients := make([]dynamic.ResourceInterface, len(objs))
+	for i, obj := range objs {
 		ri, namespaced, err := Client(env.Cluster, obj.GetAPIVersion(), obj.GetKind(), obj.GetNamespace())
 		if err != nil {
-			return changed, err
+			return nil, err
 		}
 		if namespaced && obj.GetNamespace() == "" {
 			obj.SetNamespace(metav1.NamespaceDefault)
 			ri, _, _ = Client(env.Cluster, obj.GetAPIVersion(), obj.GetKind(), metav1.NamespaceDefault)
 		}
+		live, err := getLive(ctx, ri, obj.GetName())
+		if err != nil {
+			return nil, err
+		}
+		if err := protectLive("apply", refTo(obj), live, obj.GetLabels()); err != nil {
+			return nil, err
+		}
+		clients[i] = ri
+	}
+	var changed []string
+	for i, obj := range objs {
+		ri := clients[i]
 		ref := Ref{Kind: obj.GetKind(), Name: obj.GetName(), Namespace: obj.GetNamespace()}
 		if _, err := ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
 			return changed, fmt.Errorf("apply %s: %w", ref, err)
@@ -171,6 +185,13 @@ func (p *Patch) run(ctx context.Context, env Env) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	live, err := getLive(ctx, ri, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := protectLive("patch", p.Ref, live, nil); err != nil {
+		return nil, err
+	}
 	body, err := json.Marshal(p.Patch)
 	if err != nil {
 		return nil, fmt.Errorf("encode patch: %w", err)
@@ -181,6 +202,18 @@ func (p *Patch) run(ctx context.Context, env Env) ([]string, error) {
 		return nil, fmt.Errorf("patch %s: %w", p.Ref, err)
 	}
 	return []string{"patched " + p.Ref.String()}, nil
+}
+
+// getLive reads an object as it is now; nil when it does not exist.
+func getLive(ctx context.Context, ri dynamic.ResourceInterface, name string) (*unstructured.Unstructured, error) {
+	obj, err := ri.Get(ctx, name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return obj, nil
 }
 
 // Find returns the objects a ref names: the one named, or those with the
@@ -223,6 +256,14 @@ func (d *Delete) run(ctx context.Context, env Env) ([]string, error) {
 	objs, err := find(ctx, env, d.Ref, d.Labels)
 	if err != nil {
 		return nil, err
+	}
+	// A selector's matches are only known now: check them all before the
+	// first delete, so a refused step changes nothing.
+	for _, o := range objs {
+		r := Ref{APIVersion: d.APIVersion, Kind: d.Kind, Name: o.GetName(), Namespace: o.GetNamespace()}
+		if err := protectLive("delete", r, &o, nil); err != nil {
+			return nil, err
+		}
 	}
 	var changed []string
 	deleted := map[types.UID]bool{}
@@ -283,7 +324,7 @@ func (w *Wait) run(ctx context.Context, env Env) error {
 			}
 			vars["object"] = objs[0].Object
 		}
-		ok, err := prg.Eval(vars)
+		ok, err := prg.Eval(ctx, vars)
 		if err != nil {
 			return false, err.Error(), nil
 		}
@@ -466,12 +507,31 @@ func (w *WriteFile) run(env Env) ([]string, error) {
 	if err := checkRelative(w.Path); err != nil {
 		return nil, err
 	}
-	dst := filepath.Join(env.AnswerDir, filepath.FromSlash(w.Path))
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	name := filepath.FromSlash(w.Path)
+	dst := filepath.Join(env.AnswerDir, name)
+	if err := os.MkdirAll(env.AnswerDir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(dst, data, 0o600); err != nil {
-		return nil, fmt.Errorf("write %s: %w", dst, err)
+	// Through an os.Root of the answer folder: a symlink planted in it
+	// cannot send the write (or the folders made for it) elsewhere.
+	root, err := os.OpenRoot(env.AnswerDir)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	writeErr := func(err error) error {
+		if LeavesFolder(err) {
+			return fmt.Errorf("write %s: a symlink that leaves the answer folder", dst)
+		}
+		return fmt.Errorf("write %s: %w", dst, err)
+	}
+	if dir := filepath.Dir(name); dir != "." {
+		if err := root.MkdirAll(dir, 0o700); err != nil {
+			return nil, writeErr(err)
+		}
+	}
+	if err := root.WriteFile(name, data, 0o600); err != nil {
+		return nil, writeErr(err)
 	}
 	return []string{"wrote " + dst}, nil
 }

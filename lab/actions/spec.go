@@ -242,6 +242,9 @@ func (s Spec) Validate(p string, node *yaml.Node, dir fs.FS) yamlx.Problems {
 			}
 		}
 	}
+	for _, err := range s.protectSpec(dir) {
+		ps.Add(at(s.Name()), yamlx.Join(p, s.Name()), "%v", err)
+	}
 	return ps
 }
 
@@ -269,8 +272,81 @@ func checkRelative(p string) error {
 	return nil
 }
 
+// MaxFileSize is the largest file of its folder a scenario may refer to
+// (apply.file, writeFile.from), in bytes (4 MiB).
+const MaxFileSize = 4 << 20
+
+// ErrLeavesFolder is a file reference that resolves, through a symlink, to
+// something outside the scenario's folder (see os.Root).
+var ErrLeavesFolder = errors.New("a symlink that leaves the scenario folder")
+
+// LeavesFolder reports whether err is an os.Root refusing a path that
+// leaves its root (through a symlink, since .. and absolute paths are
+// refused before).
+func LeavesFolder(err error) bool {
+	if errors.Is(err, ErrLeavesFolder) {
+		return true
+	}
+	var pe *fs.PathError
+	// os.Root's error is not exported: "path escapes from parent".
+	return errors.As(err, &pe) && pe.Err != nil && strings.Contains(pe.Err.Error(), "escapes from parent")
+}
+
+// TooLargeError is a file larger than a limit.
+type TooLargeError struct {
+	Size  int64 // -1: more than Limit, size not known
+	Limit int64
+}
+
+func (e *TooLargeError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("more than the limit of %s", mib(e.Limit))
+	}
+	return fmt.Sprintf("%d bytes, more than the limit of %s", e.Size, mib(e.Limit))
+}
+
+func mib(n int64) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// ReadFileLimited reads a regular file of dir of at most limit bytes,
+// without reading more than that: a larger one is a *TooLargeError, a
+// symlink out of an os.Root's folder is ErrLeavesFolder, and anything but
+// a file (a folder, a named pipe, a device) is refused before it is opened.
+func ReadFileLimited(dir fs.FS, name string, limit int64) ([]byte, error) {
+	if fi, err := fs.Stat(dir, name); err == nil && !fi.Mode().IsRegular() {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("%s is a folder, not a file", name)
+		}
+		return nil, fmt.Errorf("%s is not a regular file (%v)", name, fi.Mode().Type())
+	}
+	f, err := dir.Open(name)
+	if err != nil {
+		if LeavesFolder(err) {
+			return nil, ErrLeavesFolder
+		}
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > limit {
+		return nil, &TooLargeError{Size: fi.Size(), Limit: limit}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, &TooLargeError{Size: -1, Limit: limit}
+	}
+	return data, nil
+}
+
 // ReadScenarioFile reads a file of a scenario's folder, refusing paths that
-// leave it.
+// leave it, and files larger than MaxFileSize. A folder opened with
+// os.Root (as scenarios.DirSource does) also refuses symlinks that leave it.
 func ReadScenarioFile(dir fs.FS, name string) ([]byte, error) {
 	if err := checkRelative(name); err != nil {
 		return nil, err
@@ -278,7 +354,7 @@ func ReadScenarioFile(dir fs.FS, name string) ([]byte, error) {
 	if dir == nil {
 		return nil, fmt.Errorf("%s: the scenario has no folder", name)
 	}
-	data, err := fs.ReadFile(dir, name)
+	data, err := ReadFileLimited(dir, name, MaxFileSize)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -287,10 +363,20 @@ func ReadScenarioFile(dir fs.FS, name string) ([]byte, error) {
 
 // DecodeManifests splits YAML (or JSON) documents into objects; each needs
 // apiVersion, kind and metadata.name.
+// MaxDocuments bounds the YAML documents of one manifest; the largest
+// bundles a scenario ships (CRDs of the Gateway API, a chart's templates)
+// have a few dozen.
+const MaxDocuments = 1000
+
 func DecodeManifests(data []byte) ([]*unstructured.Unstructured, error) {
 	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
 	var out []*unstructured.Unstructured
 	for i := 1; ; i++ {
+		if i > MaxDocuments {
+			// Each document costs a decoder pass: half a million tiny
+			// ones in a 4 MiB file took seconds.
+			return nil, fmt.Errorf("more than %d documents (limit)", MaxDocuments)
+		}
 		var obj map[string]any
 		if err := dec.Decode(&obj); err != nil {
 			if errors.Is(err, io.EOF) {

@@ -71,6 +71,13 @@ func (r *Runner) Start(ctx context.Context, s *scenarios.Scenario) (Started, err
 	if err := r.CheckCapabilities(s); err != nil {
 		return st, err
 	}
+	// Validation refuses these; a scenario built in code is checked again,
+	// since a reset empties the namespaces a scenario lists.
+	for _, ns := range s.Namespaces {
+		if actions.IsSystemNamespace(ns) {
+			return st, fmt.Errorf("%s lists namespace %s, which belongs to the lab: refused", s.ID, ns)
+		}
+	}
 	restored, err := r.RestoreBaseline(ctx, SetupNamespaces(s), false)
 	st.Restored = restored
 	if err != nil {
