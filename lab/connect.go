@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -92,7 +94,9 @@ type Cluster struct {
 	Exec Execer
 }
 
-// RawConfig loads the kubeconfig the target names and the context it selects.
+// RawConfig loads the kubeconfig the target names and the context it selects
+// ("" when the kubeconfig has no current context and none was asked for;
+// RESTConfig makes that an error naming the file and its contexts).
 func (t Target) RawConfig() (*clientcmdapi.Config, string, error) {
 	rules := t.loadingRules()
 	cfg, err := rules.Load()
@@ -106,7 +110,32 @@ func (t Target) RawConfig() (*clientcmdapi.Config, string, error) {
 	return cfg, name, nil
 }
 
-// RESTConfig resolves the target to a client configuration.
+// existingFiles are the kubeconfig files the rules read that exist.
+func existingFiles(rules *clientcmd.ClientConfigLoadingRules) []string {
+	paths := rules.Precedence
+	if rules.ExplicitPath != "" {
+		paths = []string{rules.ExplicitPath}
+	}
+	var out []string
+	for _, p := range paths {
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// describeFiles names one kubeconfig file, or several (KUBECONFIG=a:b).
+func describeFiles(files []string) string {
+	if len(files) == 0 {
+		return "(none)"
+	}
+	return strings.Join(files, string(filepath.ListSeparator))
+}
+
+// RESTConfig resolves the target to a client configuration. A kubeconfig
+// without a current context (and no Context asked for) is an error naming
+// the file and its contexts.
 func (t Target) RESTConfig() (*rest.Config, string, error) {
 	rules := t.loadingRules()
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: t.Context}
@@ -119,12 +148,22 @@ func (t Target) RESTConfig() (*rest.Config, string, error) {
 	if name == "" {
 		name = raw.CurrentContext
 	}
+	if name == "" && len(raw.Contexts) > 0 {
+		// client-go would call this an empty config, as if there were no
+		// file: name the file and what to pick from instead.
+		return nil, "", fmt.Errorf("kubeconfig %s has no current context; its contexts: %s; pick one with --context or `kubectl config use-context`",
+			describeFiles(existingFiles(rules)), strings.Join(sortedKeys(raw.Contexts), ", "))
+	}
 	cfg, err := cc.ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
 			// client-go's own message suggests KUBERNETES_MASTER, which
 			// ckalab does not read.
-			return nil, "", errors.New("no kubeconfig found: start a lab with `ckalab lab up`, or point KUBECONFIG or --kubeconfig at one")
+			found := ""
+			if files := existingFiles(rules); len(files) > 0 {
+				found = " (" + describeFiles(files) + " has no contexts)"
+			}
+			return nil, "", fmt.Errorf("no kubeconfig found%s: start a lab with `ckalab lab up`, or point KUBECONFIG or --kubeconfig at one", found)
 		}
 		return nil, "", fmt.Errorf("kubeconfig context %q: %w", name, err)
 	}

@@ -21,6 +21,9 @@ type Provider interface {
 // UpResult is what Up made.
 type UpResult struct {
 	AlreadyRunning bool
+	// Info is what the lab's marker says (`lab up` writes it back on a
+	// running lab that lost it).
+	Info Info
 	// Kubeconfig reaches the lab as its administrator; its current context
 	// is ContextName.
 	Kubeconfig     *clientcmdapi.Config
@@ -36,6 +39,9 @@ type Status struct {
 	KubeconfigPath string            `json:"kubeconfig,omitempty"`
 	ContextName    string            `json:"context,omitempty"`
 	Components     []ComponentStatus `json:"components,omitempty"`
+	// Problems are what makes a running lab unusable besides its
+	// components, each with its fix.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // ComponentStatus is one process or node of a lab.

@@ -13,13 +13,17 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Main(ctx, os.Args[1:], cli.Env{
-		IO:     cli.SystemIO(os.Getenv),
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	io := cli.SystemIO(os.Getenv)
+	env := cli.Env{
+		IO:     io,
 		Getenv: os.Getenv,
 		Now:    time.Now,
 		Rand:   rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x636b616c6162)),
-	})
-	stop()
+	}
+	code := cli.RunInterruptible(func(ctx context.Context) int {
+		return cli.Main(ctx, os.Args[1:], env)
+	}, sigs, time.After, io)
 	os.Exit(code)
 }

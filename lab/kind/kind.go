@@ -158,10 +158,27 @@ func (p *Provider) Config() *v1alpha4.Cluster {
 }
 
 // Up implements lab.Provider.
+//
+// A cluster that an interrupted `lab up` left half-made (the lab's folder
+// still says it was being created) is ckalab's own: Up deletes it, saying
+// so, and makes a new one. A lock keeps two `lab up` from taking each
+// other's cluster for such a leftover.
 func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult, error) {
+	unlock, err := lockUp(p.StateDir)
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	defer unlock()
 	exists, err := p.exists()
 	if err != nil {
 		return lab.UpResult{}, err
+	}
+	if exists && p.interrupted() {
+		step := fmt.Sprintf("Deleting the half-made kind cluster %q an interrupted `lab up` left 🧹", p.cluster())
+		if err := lab.Step(progress, step, p.remove); err != nil {
+			return lab.UpResult{}, fmt.Errorf("%w\nRemove it with `ckalab lab down --provider kind`", err)
+		}
+		exists = false
 	}
 	if exists {
 		st, err := p.Status(ctx)
@@ -169,13 +186,13 @@ func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult,
 			return lab.UpResult{}, err
 		}
 		if !st.Healthy {
-			return lab.UpResult{}, fmt.Errorf("a kind lab %q exists but is not healthy (%s); run `ckalab lab down` first", p.cluster(), unhealthy(st))
+			return lab.UpResult{}, fmt.Errorf("a kind lab %q exists but is not healthy (%s); remove it with `ckalab lab down --provider kind`, then run `ckalab lab up --provider kind` again", p.cluster(), unhealthy(st))
 		}
 		cfg, err := p.kubeconfig()
 		if err != nil {
 			return lab.UpResult{}, err
 		}
-		return lab.UpResult{AlreadyRunning: true, Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
+		return lab.UpResult{AlreadyRunning: true, Info: infoFor(p.cluster()), Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
 	}
 	if err := p.checkImage(ctx); err != nil {
 		return lab.UpResult{}, err
@@ -184,6 +201,19 @@ func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult,
 	// the files ckalab added after it must go too.
 	return lab.CreateOrCleanUp(ctx, p, func() (lab.UpResult, error) { return p.create(ctx, progress) })
 }
+
+// creatingFile, in the lab's folder, exists while Up makes the lab: found
+// by a later Up (which holds the lock, so the Up that wrote it is gone), it
+// says that the cluster is a half-made one.
+const creatingFile = "creating"
+
+func (p *Provider) interrupted() bool {
+	_, err := os.Stat(filepath.Join(p.StateDir, creatingFile))
+	return err == nil
+}
+
+// lockUp takes the lock that `lab up` holds while it works on the lab.
+func lockUp(dir string) (unlock func(), err error) { return lab.LockUp(dir, ProviderName) }
 
 func (p *Provider) exists() (bool, error) {
 	names, err := p.quiet().List()
@@ -209,6 +239,9 @@ func (p *Provider) checkImage(ctx context.Context) error {
 
 func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpResult, error) {
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		return lab.UpResult{}, fmt.Errorf("kind lab state: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(p.StateDir, creatingFile), nil, 0o600); err != nil {
 		return lab.UpResult{}, fmt.Errorf("kind lab state: %w", err)
 	}
 	logger := &progressLogger{progress: progress}
@@ -278,7 +311,10 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	if err != nil {
 		return lab.UpResult{}, err
 	}
-	return lab.UpResult{Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
+	if err := os.Remove(filepath.Join(p.StateDir, creatingFile)); err != nil {
+		return lab.UpResult{}, fmt.Errorf("kind lab state: %w", err)
+	}
+	return lab.UpResult{Info: infoFor(p.cluster()), Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
 }
 
 // runErrorOutput is the error's text plus, for kind's RunError, the output
@@ -314,16 +350,19 @@ func (p *Provider) kubeconfig() (*clientcmdapi.Config, error) {
 
 // Down implements lab.Provider.
 func (p *Provider) Down(ctx context.Context, progress lab.Progress) error {
-	return lab.Step(progress, "Deleting the kind cluster 🧹", func() error {
-		var errs []error
-		if err := p.quiet().Delete(p.cluster(), p.kubeconfigPath()); err != nil {
-			errs = append(errs, fmt.Errorf("delete kind cluster %q: %w", p.cluster(), err))
-		}
-		if err := os.RemoveAll(p.StateDir); err != nil {
-			errs = append(errs, fmt.Errorf("remove %s: %w", p.StateDir, err))
-		}
-		return errors.Join(errs...)
-	})
+	return lab.Step(progress, "Deleting the kind cluster 🧹", p.remove)
+}
+
+// remove deletes the cluster and the lab's folder.
+func (p *Provider) remove() error {
+	var errs []error
+	if err := p.quiet().Delete(p.cluster(), p.kubeconfigPath()); err != nil {
+		errs = append(errs, fmt.Errorf("delete kind cluster %q: %w", p.cluster(), err))
+	}
+	if err := os.RemoveAll(p.StateDir); err != nil {
+		errs = append(errs, fmt.Errorf("remove %s: %w", p.StateDir, err))
+	}
+	return errors.Join(errs...)
 }
 
 // Status implements lab.Provider: one component per node container, with

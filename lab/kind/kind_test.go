@@ -671,7 +671,7 @@ func TestUpAlreadyRunningUnhealthy(t *testing.T) {
 	p := newProvider(t, fc, d)
 
 	_, err := p.Up(context.Background(), lab.NoProgress{})
-	wantErrContains(t, err, "not healthy", worker2Name+": container exited", "`ckalab lab down`")
+	wantErrContains(t, err, "not healthy", worker2Name+": container exited", "`ckalab lab down --provider kind`", "`ckalab lab up --provider kind`")
 	if strings.Contains(err.Error(), cpName) {
 		t.Errorf("error %q names a healthy node", err)
 	}
@@ -874,6 +874,109 @@ func TestUpMarkerFails(t *testing.T) {
 		t.Errorf("calls = %q, want the half-made cluster deleted", fc.Calls())
 	}
 	assertNoStateDir(t, p)
+}
+
+// TestUpAfterInterruptedUp: a cluster whose `lab up` was killed (the lab's
+// folder still says it was being created) is deleted, saying so, and a new
+// lab is made; the marker of creation is gone once the lab is whole.
+func TestUpAfterInterruptedUp(t *testing.T) {
+	srv, _ := fakeAPIServer(t, http.StatusCreated)
+	fc, d := noLab(t)
+	fc.names = append(fc.names, ClusterName)
+	fc.kubeconfig = testKubeconfig(srv.URL)
+	for _, name := range nodeNames {
+		fc.nodes = append(fc.nodes, newNode(name, map[string]result{ctrList: {}}))
+	}
+	p := newProvider(t, fc, d)
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	creating := filepath.Join(p.StateDir, creatingFile)
+	if err := os.WriteFile(creating, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var markerDuringCreate bool
+	fc.create = func(kindlog.Logger) error {
+		_, err := os.Stat(creating)
+		markerDuringCreate = err == nil
+		return nil
+	}
+	progress := &recProgress{}
+
+	res, err := p.Up(context.Background(), progress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.AlreadyRunning || res.ContextName != ContextName {
+		t.Errorf("result = %+v, want a new lab", res)
+	}
+	wantCalls := []string{"List", "Delete " + ClusterName + " " + p.kubeconfigPath(), "Create " + ClusterName}
+	if got := fc.Calls(); len(got) < 3 || !slices.Equal(got[:3], wantCalls) {
+		t.Errorf("calls = %q, want them to start with %q", got, wantCalls)
+	}
+	step := "Deleting the half-made kind cluster \"ckalab\" an interrupted `lab up` left 🧹"
+	if got := progress.Events(); len(got) < 2 || got[0] != "start "+step || got[1] != "end true" {
+		t.Errorf("progress = %q, want it to start with the clean-up step %q", got, step)
+	}
+	if !markerDuringCreate {
+		t.Error("no creation marker in the lab's folder while kind created the cluster")
+	}
+	if _, err := os.Stat(creating); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("creation marker left after a successful Up: %v", err)
+	}
+
+	// The lab is whole now: the next Up finds it running.
+	fc.calls = nil
+	fc.nodes = nil
+	healthy, hd := healthyLab(t)
+	fc.nodes, d.outputs = healthy.nodes, hd.outputs
+	res, err = p.Up(context.Background(), lab.NoProgress{})
+	if err != nil || !res.AlreadyRunning {
+		t.Errorf("second Up = %+v, %v; want AlreadyRunning", res, err)
+	}
+	if fc.called("Delete") || fc.called("Create") {
+		t.Errorf("second Up: calls = %q", fc.Calls())
+	}
+}
+
+// TestUpAfterInterruptedUpDeleteFails says what is left and how to remove it.
+func TestUpAfterInterruptedUpDeleteFails(t *testing.T) {
+	fc, d := noLab(t)
+	fc.names = append(fc.names, ClusterName)
+	fc.deleteErr = errors.New("container in use")
+	p := newProvider(t, fc, d)
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(p.StateDir, creatingFile), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Up(context.Background(), lab.NoProgress{})
+	wantErrContains(t, err, `delete kind cluster "ckalab"`, "container in use", "`ckalab lab down --provider kind`")
+	if fc.called("Create") {
+		t.Error("Create was called")
+	}
+}
+
+// TestUpWhileAnotherUpRuns: the lock keeps a second Up from taking the first
+// one's cluster for a leftover.
+func TestUpWhileAnotherUpRuns(t *testing.T) {
+	fc, d := noLab(t)
+	p := newProvider(t, fc, d)
+	unlock, err := lockUp(p.StateDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Up(context.Background(), lab.NoProgress{})
+	wantErrContains(t, err, "another `ckalab lab up --provider kind` is working on the kind lab")
+	if len(fc.Calls()) != 0 {
+		t.Errorf("calls = %q, want none", fc.Calls())
+	}
+	unlock()
+	fc.create = func(kindlog.Logger) error { return errors.New("boom") }
+	if _, err := p.Up(context.Background(), lab.NoProgress{}); err == nil || strings.Contains(err.Error(), "another") {
+		t.Errorf("Up after the lock was released: %v, want kind's own failure", err)
+	}
 }
 
 func TestStatusNoCluster(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -74,10 +75,17 @@ type state struct {
 	APIServer  string     `json:"apiServer"`
 	Processes  []*process `json:"processes"`
 	Kubeconfig string     `json:"kubeconfig"`
+	// Creating is true until Up has made the whole lab: a state that still
+	// says so once Up is gone is what a killed `lab up` left.
+	Creating bool `json:"creating,omitempty"`
 }
 
 func (p *Provider) statePath() string      { return filepath.Join(p.StateDir, stateFileName) }
 func (p *Provider) kubeconfigPath() string { return filepath.Join(p.StateDir, "kubeconfig") }
+
+// errStateUnreadable marks a state file that is not JSON (an older ckalab
+// killed while writing it).
+var errStateUnreadable = errors.New("unreadable")
 
 func (p *Provider) readState() (*state, error) {
 	data, err := os.ReadFile(p.statePath())
@@ -86,17 +94,23 @@ func (p *Provider) readState() (*state, error) {
 	}
 	var s state
 	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("sim lab state %s: %w", p.statePath(), err)
+		return nil, fmt.Errorf("sim lab state %s: %w: %w", p.statePath(), errStateUnreadable, err)
 	}
 	return &s, nil
 }
 
+// writeState replaces the state file at once (a temporary file renamed), so
+// that a killed ckalab never leaves half of it.
 func (p *Provider) writeState(s *state) error {
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(p.statePath(), data, 0o600)
+	tmp := p.statePath() + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p.statePath())
 }
 
 // MissingBinaries lists the upstream programs not found in BinDir.
@@ -111,24 +125,64 @@ func (p *Provider) MissingBinaries() []string {
 }
 
 // Up implements lab.Provider.
+//
+// A lab that an interrupted `lab up` left half-made (its state says it was
+// still being created, or names fewer components than a lab has, or cannot
+// be read, or the lab's folder has no state at all) is ckalab's own, in
+// ckalab's own folder: Up removes it, naming what it stops, and makes a new
+// one. A lock keeps two `lab up` from taking each other's lab for such a
+// leftover.
 func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult, error) {
-	if s, err := p.readState(); err == nil {
+	unlock, err := lockUp(p.StateDir)
+	if err != nil {
+		return lab.UpResult{}, err
+	}
+	defer unlock()
+	s, err := p.readState()
+	switch {
+	case err == nil && !p.halfMade(s):
 		st := p.statusOf(s)
 		if !st.Healthy {
-			return lab.UpResult{}, fmt.Errorf("a sim lab exists in %s but is not healthy (%s); run `ckalab lab down` first", p.StateDir, deadNames(st))
+			return lab.UpResult{}, fmt.Errorf("a sim lab exists in %s but is not healthy (%s); remove it with `ckalab lab down --provider sim`, then run `ckalab lab up --provider sim` again", p.StateDir, deadNames(st))
 		}
 		cfg, err := clientcmd.LoadFromFile(s.Kubeconfig)
 		if err != nil {
 			return lab.UpResult{}, fmt.Errorf("sim lab kubeconfig: %w", err)
 		}
-		return lab.UpResult{AlreadyRunning: true, Kubeconfig: cfg, KubeconfigPath: s.Kubeconfig, ContextName: ContextName}, nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
+		return lab.UpResult{AlreadyRunning: true, Info: Info(), Kubeconfig: cfg, KubeconfigPath: s.Kubeconfig, ContextName: ContextName}, nil
+	case err != nil && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, errStateUnreadable):
 		return lab.UpResult{}, err
 	}
 	if missing := p.MissingBinaries(); len(missing) > 0 {
 		return lab.UpResult{}, fmt.Errorf("sim binaries missing in %s: %s; build them with `make sim` (about 12 minutes once)", p.BinDir, strings.Join(missing, ", "))
 	}
+	if left := p.leftovers(s); left != "" {
+		step := "Removing what an interrupted `lab up` left: " + left + " 🧹"
+		if err := lab.Step(progress, step, func() error { return p.remove(s) }); err != nil {
+			return lab.UpResult{}, fmt.Errorf("could not remove what an interrupted `lab up` left (%s): %w\nRemove it with `ckalab lab down --provider sim`", p.leftovers(s), err)
+		}
+	}
 	return lab.CreateOrCleanUp(ctx, p, func() (lab.UpResult, error) { return p.create(ctx, progress) })
+}
+
+// halfMade reports whether a readable state is that of a lab whose `lab
+// up` did not finish.
+func (p *Provider) halfMade(s *state) bool {
+	return s.Creating || len(s.Processes) < len(binaries)
+}
+
+// leftovers describes what is left of a lab that is not whole (s is nil
+// when the state is missing or unreadable): its running components and its
+// folder; "" when there is nothing.
+func (p *Provider) leftovers(s *state) string {
+	var parts []string
+	for _, proc := range p.processes(s) {
+		parts = append(parts, proc.String())
+	}
+	if _, err := os.Stat(p.StateDir); err == nil {
+		parts = append(parts, "folder "+p.StateDir)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func deadNames(st lab.Status) string {
@@ -139,10 +193,13 @@ func deadNames(st lab.Status) string {
 		}
 	}
 	if len(dead) == 0 {
-		return "state unreadable"
+		return "its `lab up` did not finish"
 	}
 	return strings.Join(dead, ", ")
 }
+
+// lockUp takes the lock that `lab up` holds while it works on the lab.
+func lockUp(dir string) (unlock func(), err error) { return lab.LockUp(dir, providerName) }
 
 // freePorts reserves n distinct loopback ports. They are released before the
 // components bind them; a race with another program is possible but rare,
@@ -200,6 +257,10 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	})
 	if err != nil {
 		return lab.UpResult{}, err
+	}
+	s.Creating = true
+	if err := p.writeState(s); err != nil {
+		return lab.UpResult{}, fmt.Errorf("write the sim lab's state: %w", err)
 	}
 	etcdPort, etcdPeer, apiPort, kcmPort, schedPort, kwokPort := ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
 	server := "https://127.0.0.1:" + strconv.Itoa(apiPort)
@@ -329,7 +390,11 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	if err != nil {
 		return lab.UpResult{}, err
 	}
-	return lab.UpResult{Kubeconfig: adminCfg, KubeconfigPath: s.Kubeconfig, ContextName: ContextName}, nil
+	s.Creating = false
+	if err := p.writeState(s); err != nil {
+		return lab.UpResult{}, fmt.Errorf("write the sim lab's state: %w", err)
+	}
+	return lab.UpResult{Info: info, Kubeconfig: adminCfg, KubeconfigPath: s.Kubeconfig, ContextName: ContextName}, nil
 }
 
 // Info describes every sim lab.
@@ -396,41 +461,118 @@ func kubeconfigFor(server string, ca []byte, kp keyPair, user string) *clientcmd
 // Down implements lab.Provider.
 func (p *Provider) Down(ctx context.Context, progress lab.Progress) error {
 	s, err := p.readState()
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err != nil {
 		// An unreadable state file must not keep the user from cleaning up;
-		// the processes are then found by their binary paths.
+		// the processes are then found by their command lines.
 		s = nil
 	}
-	if _, statErr := os.Stat(p.StateDir); errors.Is(statErr, fs.ErrNotExist) {
+	procs := p.processes(s)
+	if _, statErr := os.Stat(p.StateDir); errors.Is(statErr, fs.ErrNotExist) && len(procs) == 0 {
 		return nil
 	}
-	return lab.Step(progress, "Stopping the sim lab 🧹", func() error {
-		var errs []error
-		if s != nil {
-			// Reverse start order: kwok and the controllers before the apiserver, etcd last.
-			for i := len(s.Processes) - 1; i >= 0; i-- {
-				if err := s.Processes[i].stop(10 * time.Second); err != nil {
-					errs = append(errs, err)
-				}
+	return lab.Step(progress, "Stopping the sim lab 🧹", func() error { return p.remove(s) })
+}
+
+// remove stops the lab's processes (those s records and any other that runs
+// from the lab's folder) and removes the folder.
+func (p *Provider) remove(s *state) error {
+	var errs []error
+	procs := p.processes(s)
+	// Reverse start order: kwok and the controllers before the apiserver, etcd last.
+	for i := len(procs) - 1; i >= 0; i-- {
+		if err := procs[i].stop(10 * time.Second); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		if err := os.RemoveAll(p.StateDir); err != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", p.StateDir, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// namesFileIn reports whether an argument (or the value of a --flag=value)
+// is a path under dir (which ends with a separator).
+func namesFileIn(args []string, dir string) bool {
+	for _, a := range args {
+		_, value, _ := strings.Cut(a, "=")
+		if strings.HasPrefix(a, dir) || strings.HasPrefix(value, dir) {
+			return true
+		}
+	}
+	return false
+}
+
+// processes are the lab's running components in start order: those the
+// state records (s may be nil), then those it does not (a ckalab killed
+// between starting one and recording it, or a state file lost): a sim
+// program whose command line names a file in the lab's folder.
+func (p *Provider) processes(s *state) []*process {
+	var out []*process
+	seen := map[int]bool{}
+	if s != nil {
+		for _, proc := range s.Processes {
+			if proc.alive() {
+				out = append(out, proc)
+				seen[proc.PID] = true
 			}
 		}
-		if len(errs) == 0 {
-			if err := os.RemoveAll(p.StateDir); err != nil {
-				errs = append(errs, fmt.Errorf("remove %s: %w", p.StateDir, err))
-			}
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	var strays []*process
+	inLab := filepath.Clean(p.StateDir) + string(filepath.Separator)
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || seen[pid] || pid == os.Getpid() {
+			continue
 		}
-		return errors.Join(errs...)
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err != nil {
+			continue
+		}
+		exe = strings.TrimSuffix(exe, " (deleted)")
+		if !slices.Contains(binaries, filepath.Base(exe)) {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil || !namesFileIn(strings.Split(string(cmdline), "\x00"), inLab) {
+			continue
+		}
+		proc := &process{Name: filepath.Base(exe), Binary: exe, PID: pid}
+		if proc.alive() {
+			strays = append(strays, proc)
+		}
+	}
+	slices.SortFunc(strays, func(a, b *process) int {
+		return slices.Index(binaries, a.Name) - slices.Index(binaries, b.Name)
 	})
+	return append(out, strays...)
 }
 
 // Status implements lab.Provider.
 func (p *Provider) Status(ctx context.Context) (lab.Status, error) {
 	s, err := p.readState()
 	if errors.Is(err, fs.ErrNotExist) {
-		return lab.Status{Provider: providerName}, nil
+		// No state, but the lab's folder or processes: what a `lab up`
+		// killed before it wrote its state left (`lab down` removes it).
+		_, dirErr := os.Stat(p.StateDir)
+		procs := p.processes(nil)
+		if dirErr != nil && len(procs) == 0 {
+			return lab.Status{Provider: providerName}, nil
+		}
+		st := lab.Status{Provider: providerName, Exists: true, ContextName: ContextName}
+		for _, proc := range procs {
+			st.Components = append(st.Components, lab.ComponentStatus{Name: proc.Name, PID: proc.PID, Running: true, Detail: "not in the lab's state"})
+		}
+		return st, nil
 	}
 	if err != nil {
-		return lab.Status{Provider: providerName, Exists: true}, err
+		// Its context may be in the user's kubeconfig: `lab down` removes it.
+		return lab.Status{Provider: providerName, Exists: true, ContextName: ContextName}, err
 	}
 	st := p.statusOf(s)
 	for i := range st.Components {
@@ -468,7 +610,7 @@ func (p *Provider) statusOf(s *state) lab.Status {
 		}
 		st.Components = append(st.Components, cs)
 	}
-	if len(s.Processes) < len(binaries) {
+	if p.halfMade(s) {
 		st.Healthy = false
 	}
 	return st

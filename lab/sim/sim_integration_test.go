@@ -2,8 +2,10 @@ package sim_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -304,4 +306,100 @@ func rssMB(pid int) (float64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no VmRSS for pid %d", pid)
+}
+
+// stepRecorder records the steps a provider reports.
+type stepRecorder struct{ steps []string }
+
+func (r *stepRecorder) Start(step string) { r.steps = append(r.steps, step) }
+func (r *stepRecorder) End(bool)          {}
+
+// TestHelperKilledUp is not a test: TestUpAfterKilledUp runs it in a child
+// process as the `lab up` that it kills.
+func TestHelperKilledUp(t *testing.T) {
+	dir := os.Getenv("CKALAB_TEST_KILLED_UP_STATE")
+	if dir == "" {
+		t.Skip("helper of TestUpAfterKilledUp")
+	}
+	p := &sim.Provider{StateDir: dir, BinDir: simtest.BinDir(), Now: time.Now}
+	_, _ = p.Up(context.Background(), lab.NoProgress{})
+	time.Sleep(time.Minute) // killed before
+}
+
+// TestUpAfterKilledUp: `lab up` killed once the apiserver runs leaves a
+// half-made lab whose processes outlive it; the next up stops them, removes
+// the lab's folder, says so, and makes a whole lab.
+func TestUpAfterKilledUp(t *testing.T) {
+	p := provider(t)
+	child := exec.Command(os.Args[0], "-test.run=^TestHelperKilledUp$", "-test.count=1")
+	child.Env = append(os.Environ(), "CKALAB_TEST_KILLED_UP_STATE="+p.StateDir, "CKALAB_SIM_BIN="+p.BinDir)
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Down(context.Background(), lab.NoProgress{}) })
+	var half struct {
+		Creating  bool
+		Processes []struct {
+			Name string
+			PID  int
+		}
+	}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		data, err := os.ReadFile(filepath.Join(p.StateDir, "lab.json"))
+		if err == nil && json.Unmarshal(data, &half) == nil && len(half.Processes) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = child.Process.Kill()
+			t.Fatalf("the child's lab up did not start the apiserver: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := child.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = child.Wait()
+	if !half.Creating {
+		t.Errorf("state of a lab being made: creating = false")
+	}
+	for _, proc := range half.Processes {
+		if !processAlive(proc.PID) {
+			t.Fatalf("%s (pid %d) did not outlive the killed lab up", proc.Name, proc.PID)
+		}
+	}
+	st, err := p.Status(context.Background())
+	if err != nil || !st.Exists || st.Healthy {
+		t.Errorf("status of the half-made lab: %+v, %v; want it to exist, unhealthy", st, err)
+	}
+
+	rec := &stepRecorder{}
+	res, err := p.Up(context.Background(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.AlreadyRunning {
+		t.Error("Up took the half-made lab for a running one")
+	}
+	if len(rec.steps) == 0 || !strings.HasPrefix(rec.steps[0], "Removing what an interrupted `lab up` left: etcd (pid "+strconv.Itoa(half.Processes[0].PID)+"), kube-apiserver (pid "+strconv.Itoa(half.Processes[1].PID)+")") ||
+		!strings.Contains(rec.steps[0], "folder "+p.StateDir) {
+		t.Errorf("steps = %q, want the clean-up first, naming the processes and the folder", rec.steps)
+	}
+	for _, proc := range half.Processes {
+		if processAlive(proc.PID) {
+			t.Errorf("%s (pid %d) of the half-made lab still runs", proc.Name, proc.PID)
+		}
+	}
+	st, err = p.Status(context.Background())
+	if err != nil || !st.Healthy || len(st.Components) != 5 {
+		t.Errorf("status of the new lab: %+v, %v; want 5 healthy components", st, err)
+	}
+	c := connect(t, res)
+	if _, err := lab.ReadMarker(context.Background(), c.Kube); err != nil {
+		t.Errorf("new lab: %v", err)
+	}
+	again, err := p.Up(context.Background(), lab.NoProgress{})
+	if err != nil || !again.AlreadyRunning {
+		t.Errorf("Up on the new lab: %+v, %v; want AlreadyRunning", again, err)
+	}
 }

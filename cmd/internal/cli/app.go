@@ -78,6 +78,13 @@ func Main(ctx context.Context, args []string, env Env) int {
 	if err == nil {
 		return ExitOK
 	}
+	// A command stopped by a signal fails with whatever its step saw
+	// ("context canceled"); say what was stopped instead.
+	var intr Interrupt
+	if errors.As(context.Cause(ctx), &intr) {
+		fmt.Fprintf(env.IO.ErrOut, "\n%s\n", stoppedMessage(intr, env.IO.activity.get()))
+		return ExitInterrupted
+	}
 	// Deferred so that it comes after the ERROR line, whichever branch
 	// below prints it.
 	defer a.printTimeoutAdvice(cmd, err)
@@ -128,7 +135,8 @@ Exit codes:
   1  error
   2  bad command line
   3  grade: not full marks; scenario test: a failure; doctor: a check failed
-  4  no lab running, or the selected context is not a ckalab lab`
+  4  no lab running, or the selected context is not a ckalab lab
+  130  stopped by Ctrl-C or SIGTERM (a second Ctrl-C exits at once)`
 
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{

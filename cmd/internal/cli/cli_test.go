@@ -329,7 +329,7 @@ func TestLabCommandsWithoutLab(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("lab status: stdout not empty:\n%s", r.stdout)
 	}
-	if want := "No lab is running. Start one with: ckalab lab up (kind), or ckalab lab up --provider sim\n"; r.stderr != want {
+	if want := "No lab is running. Start one with: ckalab lab up --provider kind, or ckalab lab up --provider sim (no Docker)\n"; r.stderr != want {
 		t.Errorf("lab status: stderr %q, want %q", r.stderr, want)
 	}
 

@@ -20,20 +20,25 @@ type IOStreams struct {
 
 	outTTY, errTTY, inTTY bool
 	color                 bool
+
+	// activity is the step in progress, named if the command is
+	// interrupted.
+	activity *activity
 }
 
 // SystemIO wires the process's standard streams.
 func SystemIO(getenv func(string) string) *IOStreams {
 	isTTY := func(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 	io := &IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
-		outTTY: isTTY(os.Stdout), errTTY: isTTY(os.Stderr), inTTY: isTTY(os.Stdin)}
+		outTTY: isTTY(os.Stdout), errTTY: isTTY(os.Stderr), inTTY: isTTY(os.Stdin),
+		activity: &activity{}}
 	io.color = io.outTTY && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
 	return io
 }
 
 // TestIO returns streams backed by buffers-like writers, no TTY, no colour.
 func TestIO(in io.Reader, out, errOut io.Writer) *IOStreams {
-	return &IOStreams{In: in, Out: out, ErrOut: errOut}
+	return &IOStreams{In: in, Out: out, ErrOut: errOut, activity: &activity{}}
 }
 
 // CanPrompt reports whether interactive questions can be asked.
@@ -73,12 +78,14 @@ type progress struct {
 
 func (p *progress) Start(step string) {
 	p.step, p.start = step, p.now()
+	p.io.activity.set(step)
 	if p.io.errTTY {
 		fmt.Fprintf(p.io.ErrOut, " • %s ...", step)
 	}
 }
 
 func (p *progress) End(ok bool) {
+	p.io.activity.set("")
 	c := p.io.Colors()
 	icon := c.SuccessIcon()
 	if !ok {

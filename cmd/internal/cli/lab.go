@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,7 +85,7 @@ func (a *app) providerOrRunning(cmd *cobra.Command, flag string) (lab.Provider, 
 }
 
 // noLab is what lab commands say when no lab runs and none was named.
-const noLab = "No lab is running. Start one with: ckalab lab up (kind), or ckalab lab up --provider sim"
+const noLab = "No lab is running. Start one with: ckalab lab up --provider kind, or ckalab lab up --provider sim (no Docker)"
 
 func providerFlag(cmd *cobra.Command, target *string) {
 	cmd.Flags().StringVar(target, "provider", defaultProvider, "lab provider: kind or sim (also $CKALAB_PROVIDER)")
@@ -105,9 +106,11 @@ On a running lab (of any provider, when none is named) it says so and changes no
 			// Without a provider named, a running lab of either kind is
 			// "the lab": up then says it runs rather than making another.
 			p, _, err := a.providerOrRunning(cmd, providerName)
-			if err != nil {
+			if err != nil && p == nil {
 				return err
 			}
+			// A lab whose status cannot be read (an interrupted `lab up`
+			// left it) is the provider's Up to deal with.
 			if p == nil {
 				if p, err = a.provider(cmd, providerName); err != nil {
 					return err
@@ -136,20 +139,68 @@ func (a *app) labUp(ctx context.Context, p lab.Provider) error {
 	if err != nil {
 		return err
 	}
+	uk := a.userKubeconfig()
 	if res.AlreadyRunning {
-		fmt.Fprintf(io.ErrOut, "The %s lab is already running (context %s); nothing changed.\n", p.Name(), res.ContextName)
-		return nil
+		// A scenario or a learner may have deleted the marker that makes
+		// the cluster a lab; every practice command refuses it until then.
+		restored, err := lab.RestoreMarker(ctx, res.Kubeconfig, res.Info)
+		if err != nil {
+			return fmt.Errorf("the %s lab runs, but its marker could not be checked: %w", p.Name(), err)
+		}
+		if restored {
+			fmt.Fprintf(io.ErrOut, "%s The lab marker %s/%s was gone and is back: practice commands work again.\n", c.SuccessIcon(), lab.MarkerNamespace, lab.MarkerName)
+		}
+		// An earlier `lab up` may have been interrupted between making the
+		// lab and adding its context; then it is added now.
+		if has, err := uk.Has(res.ContextName); err != nil || has {
+			if restored {
+				return nil
+			}
+			fmt.Fprintf(io.ErrOut, "The %s lab is already running (context %s); nothing changed.\n", p.Name(), res.ContextName)
+			return nil
+		}
 	}
-	prev, err := lab.UserKubeconfig{Path: a.kubeconfig, Getenv: a.env.Getenv}.Merge(res.ContextName, res.Kubeconfig)
+	merged, err := uk.Merge(res.ContextName, res.Kubeconfig)
 	if err != nil {
 		return fmt.Errorf("the lab runs, but adding it to your kubeconfig failed: %w\nUse it directly: export KUBECONFIG=%s", err, res.KubeconfigPath)
 	}
-	fmt.Fprintf(io.ErrOut, "\n%s The %s lab is ready. kubectl now uses context %s.\n", c.SuccessIcon(), p.Name(), c.Bold(res.ContextName))
-	if prev != "" && prev != res.ContextName {
+	if merged.MadePrivate {
+		fmt.Fprintf(io.ErrOut, "Made %s private (0600): it now holds the lab's admin key.\n", a.homePath(merged.Path))
+	}
+	prev := merged.Previous
+	if prev == res.ContextName {
+		prev = ""
+	}
+	if d, err := a.dirs(); err == nil && (prev != "" || !res.AlreadyRunning) {
+		// `lab down` makes it current again.
+		if err := lab.SavePreviousContext(d.Lab(p.Name()), prev); err != nil {
+			fmt.Fprintf(io.ErrOut, "%s %v\n", c.Yellow("!"), err)
+		}
+	}
+	if res.AlreadyRunning {
+		fmt.Fprintf(io.ErrOut, "The %s lab is already running; its context %s was missing from your kubeconfig and is back. kubectl now uses it.\n", p.Name(), c.Bold(res.ContextName))
+	} else {
+		fmt.Fprintf(io.ErrOut, "\n%s The %s lab is ready. kubectl now uses context %s.\n", c.SuccessIcon(), p.Name(), c.Bold(res.ContextName))
+	}
+	if prev != "" {
 		fmt.Fprintf(io.ErrOut, "  Switch back with: kubectl config use-context %s\n", prev)
 	}
 	fmt.Fprintf(io.ErrOut, "  Its own kubeconfig: %s\n  Next: ckalab list, then ckalab start <scenario>\n", res.KubeconfigPath)
 	return nil
+}
+
+// userKubeconfig is the kubeconfig lab up and lab down edit.
+func (a *app) userKubeconfig() lab.UserKubeconfig {
+	return lab.UserKubeconfig{Path: a.kubeconfig, Getenv: a.env.Getenv}
+}
+
+// homePath writes a path under $HOME as ~/...
+func (a *app) homePath(path string) string {
+	home := a.env.Getenv("HOME")
+	if rel, err := filepath.Rel(home, path); home != "" && err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+		return filepath.Join("~", rel)
+	}
+	return path
 }
 
 func (a *app) labDownCommand() *cobra.Command {
@@ -157,7 +208,11 @@ func (a *app) labDownCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "down",
 		Short: "Stop the lab and remove all its processes and files",
-		Args:  cobra.NoArgs,
+		Long: `Stop the lab and remove all its processes and files, and its context from your
+kubeconfig. When that context was current, the one that was current before the lab's
+'lab up' is made current again (if your kubeconfig still has it).
+Without --provider (or $CKALAB_PROVIDER) it removes the lab that runs, kind first.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, st, err := a.providerOrRunning(cmd, providerName)
 			if p == nil {
@@ -171,16 +226,30 @@ func (a *app) labDownCommand() *cobra.Command {
 				fmt.Fprintf(a.env.IO.ErrOut, "No %s lab is running; nothing to do.\n", p.Name())
 				return nil
 			}
+			// Read before Down removes the lab's folder.
+			previous := ""
+			if d, err := a.dirs(); err == nil {
+				previous = lab.PreviousContext(d.Lab(p.Name()))
+			}
 			if err := p.Down(cmd.Context(), &progress{io: a.env.IO, now: a.env.Now}); err != nil {
 				return err
 			}
 			if st.ContextName != "" {
-				if err := (lab.UserKubeconfig{Path: a.kubeconfig, Getenv: a.env.Getenv}).Remove(st.ContextName); err != nil {
+				removed, err := a.userKubeconfig().Remove(st.ContextName, previous)
+				if err != nil {
 					return err
 				}
 				if err := a.forgetContext(st.ContextName); err != nil {
 					return err
 				}
+				// The answer folders may hold copies of the lab's keys
+				// (a kubeconfig task); they go with the lab.
+				if d, err := a.dirs(); err == nil {
+					if err := os.RemoveAll(filepath.Join(d.State, "answers", st.ContextName)); err != nil {
+						return fmt.Errorf("remove the lab's answer folders: %w", err)
+					}
+				}
+				a.sayContextAfterDown(previous, removed)
 			}
 			fmt.Fprintf(a.env.IO.ErrOut, "%s The %s lab is gone.\n", a.env.IO.Colors().SuccessIcon(), p.Name())
 			return nil
@@ -188,6 +257,25 @@ func (a *app) labDownCommand() *cobra.Command {
 	}
 	providerFlag(cmd, &providerName)
 	return cmd
+}
+
+// sayContextAfterDown tells where kubectl points once the lab's context is gone.
+func (a *app) sayContextAfterDown(previous string, removed lab.RemoveResult) {
+	w := a.env.IO.ErrOut
+	switch {
+	case !removed.WasCurrent:
+		// The user had switched elsewhere; that stays.
+	case removed.Restored != "":
+		fmt.Fprintf(w, "kubectl context is now %s (it was current before this lab).\n", removed.Restored)
+	case len(removed.Contexts) == 0:
+		fmt.Fprintln(w, "Your kubeconfig has no contexts left.")
+	default:
+		why := ""
+		if previous != "" {
+			why = fmt.Sprintf(" (%s, current before this lab, is no longer in your kubeconfig)", previous)
+		}
+		fmt.Fprintf(w, "kubectl has no current context now%s; pick one with `kubectl config use-context` (contexts: %s).\n", why, strings.Join(removed.Contexts, ", "))
+	}
 }
 
 func (a *app) labStatusCommand() *cobra.Command {
@@ -202,10 +290,19 @@ func (a *app) labStatusCommand() *cobra.Command {
 			}
 			p, st, err := a.providerOrRunning(cmd, providerName)
 			if err != nil {
+				if p != nil && st.Exists {
+					return &exitError{code: ExitNoLab, msg: fmt.Sprintf("%v\nRemove what is left of the %s lab with `ckalab lab down --provider %s`", err, p.Name(), p.Name())}
+				}
 				return err
 			}
 			if p == nil {
 				st = lab.Status{Provider: "none"}
+			}
+			if st.Exists && st.Healthy && st.KubeconfigPath != "" {
+				if err := lab.CheckMarker(cmd.Context(), st.KubeconfigPath); err != nil {
+					st.Healthy = false
+					st.Problems = append(st.Problems, fmt.Sprintf("%v: `ckalab lab up --provider %s` writes it back", err, st.Provider))
+				}
 			}
 			if output == "json" {
 				if err := writeJSON(a.env.IO.Out, st); err != nil {
@@ -248,7 +345,9 @@ func (a *app) printStatus(st lab.Status) error {
 		}
 		rows = append(rows, []string{cs.Name, state, pid, cs.Version, cs.Detail})
 	}
-	if err := table(io.Out, []string{"component", "state", "pid", "version", "detail"}, rows); err != nil {
+	if len(rows) == 0 {
+		fmt.Fprintf(io.ErrOut, "The %s lab has no running components.\n", st.Provider)
+	} else if err := table(io.Out, []string{"component", "state", "pid", "version", "detail"}, rows); err != nil {
 		return err
 	}
 	for _, cs := range st.Components {
@@ -256,10 +355,16 @@ func (a *app) printStatus(st lab.Status) error {
 			fmt.Fprintf(io.Out, "\n%s died; the end of its log:\n%s\n", c.Bold(cs.Name), indent(cs.LogTail, "  "))
 		}
 	}
-	if st.Healthy {
+	for _, problem := range st.Problems {
+		fmt.Fprintf(io.ErrOut, "\n%s %s\n", c.FailureIcon(), problem)
+	}
+	switch {
+	case st.Healthy:
 		fmt.Fprintf(io.ErrOut, "\n%s healthy; context %s, kubeconfig %s\n", c.SuccessIcon(), st.ContextName, st.KubeconfigPath)
-	} else {
-		fmt.Fprintf(io.ErrOut, "\n%s not healthy: recreate it with `ckalab lab down && ckalab lab up --provider %s`\n", c.FailureIcon(), st.Provider)
+	case len(st.Problems) > 0:
+		// Each problem says its own fix; recreating would lose the work.
+	default:
+		fmt.Fprintf(io.ErrOut, "\n%s not healthy: recreate it with `ckalab lab down --provider %s && ckalab lab up --provider %s`\n", c.FailureIcon(), st.Provider, st.Provider)
 	}
 	return nil
 }

@@ -389,9 +389,15 @@ func (a *app) grade(cmd *cobra.Command, s *session, sc *scenarios.Scenario, outp
 		// say so rather than sit silent for seconds.
 		fmt.Fprintf(a.env.IO.ErrOut, "Grading %s (failing checks are retried while the cluster settles) ...", sc.ID)
 	}
+	a.env.IO.activity.set("grading " + sc.ID)
 	rep := s.runner.Grade(cmd.Context(), sc, s.runner.Grading)
+	a.env.IO.activity.set("")
 	if a.env.IO.errTTY {
 		fmt.Fprint(a.env.IO.ErrOut, "\r\x1b[K")
+	}
+	if err := cmd.Context().Err(); err != nil {
+		// Checks cut short would read as failures: no report.
+		return err
 	}
 	if output == "json" {
 		if err := writeJSON(a.env.IO.Out, rep); err != nil {

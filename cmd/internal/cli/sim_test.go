@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -12,7 +13,10 @@ import (
 
 	"github.com/ckalab/ckalab/cmd/internal/cli"
 	"github.com/ckalab/ckalab/internal/simtest"
+	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/sim"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -134,6 +138,24 @@ func TestSimLabEndToEnd(t *testing.T) {
 	if r.stdout != filepath.Join(labDir, "kubeconfig")+"\n" {
 		t.Errorf("lab kubeconfig: %q", r.stdout)
 	}
+
+	// The marker deleted by hand: practice commands refuse the cluster,
+	// `lab status` says so and how to fix it, `lab up` writes it back.
+	rc, err := clientcmd.BuildConfigFromFlags("", filepath.Join(labDir, "kubeconfig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kube := kubernetes.NewForConfigOrDie(rc)
+	if err := kube.CoreV1().ConfigMaps(lab.MarkerNamespace).Delete(context.Background(), lab.MarkerName, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	h.expect(cli.ExitNoLab, "start", "taint-toleration")
+	r = h.expect(cli.ExitNoLab, "lab", "status")
+	contains(t, "lab status without marker", r.stderr, "the lab marker is gone: ConfigMap kube-public/ckalab-lab was deleted: `ckalab lab up --provider sim` writes it back")
+	lacks(t, "lab status without marker", r.stderr, "healthy; context")
+	r = h.expect(cli.ExitOK, "lab", "up", "--provider", "sim")
+	contains(t, "lab up without marker", r.stderr, "The lab marker kube-public/ckalab-lab was gone and is back")
+	h.expect(cli.ExitOK, "lab", "status")
 
 	// list marks every scenario runnable.
 	r = h.expect(cli.ExitOK, "list")
