@@ -85,7 +85,11 @@ func (p *progress) Start(step string) {
 }
 
 func (p *progress) End(ok bool) {
-	p.io.activity.set("")
+	if ok {
+		// A failed step stays the activity: when a signal failed it, the
+		// message says what was stopped.
+		p.io.activity.set("")
+	}
 	c := p.io.Colors()
 	icon := c.SuccessIcon()
 	if !ok {

@@ -391,14 +391,15 @@ func (a *app) grade(cmd *cobra.Command, s *session, sc *scenarios.Scenario, outp
 	}
 	a.env.IO.activity.set("grading " + sc.ID)
 	rep := s.runner.Grade(cmd.Context(), sc, s.runner.Grading)
-	a.env.IO.activity.set("")
 	if a.env.IO.errTTY {
 		fmt.Fprint(a.env.IO.ErrOut, "\r\x1b[K")
 	}
 	if err := cmd.Context().Err(); err != nil {
-		// Checks cut short would read as failures: no report.
+		// Checks cut short would read as failures: no report (and the
+		// activity stays, for the message that says what was stopped).
 		return err
 	}
+	a.env.IO.activity.set("")
 	if output == "json" {
 		if err := writeJSON(a.env.IO.Out, rep); err != nil {
 			return err
