@@ -31,6 +31,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ckalab/ckalab/internal/cka"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"gopkg.in/yaml.v3"
 )
@@ -56,15 +57,7 @@ type Lesson struct {
 
 // Domains returns the CKA curriculum domains a lesson can belong to, in
 // curriculum order. The order is the one Lessons sorts by.
-func Domains() []string {
-	return []string{
-		"cluster-architecture",
-		"workloads-and-scheduling",
-		"services-and-networking",
-		"storage",
-		"troubleshooting",
-	}
-}
+func Domains() []string { return cka.Names() }
 
 // Lessons returns every embedded lesson, sorted by domain (in the order of
 // Domains), then by title, then by slug. It fails on the first lesson that
@@ -106,7 +99,7 @@ func Get(slug string) (Lesson, error) {
 	if slices.Contains(all, slug) {
 		return load(slug)
 	}
-	if near := closeMatches(slug, all); len(near) > 0 {
+	if near := yamlx.Nearby(slug, all); len(near) > 0 {
 		return Lesson{}, fmt.Errorf("lesson %q not found; did you mean: %s", slug, strings.Join(near, ", "))
 	}
 	return Lesson{}, fmt.Errorf("lesson %q not found; valid lessons: %s", slug, strings.Join(all, ", "))
@@ -256,24 +249,4 @@ func domainRank() map[string]int {
 		rank[d] = i
 	}
 	return rank
-}
-
-// closeMatches returns the valid slugs that look like a typo or a fragment
-// of query: slugs containing it (or contained in it), and slugs within a
-// small edit distance. Matches come back in lexical order.
-func closeMatches(query string, slugs []string) []string {
-	q := strings.ToLower(strings.TrimSpace(query))
-	if q == "" {
-		return nil
-	}
-	var out []string
-	for _, s := range slugs {
-		switch {
-		case len(q) >= 3 && (strings.Contains(s, q) || strings.Contains(q, s)):
-			out = append(out, s)
-		case yamlx.Distance(q, s) <= max(2, len(s)/4):
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -152,7 +154,7 @@ func (t Target) RESTConfig() (*rest.Config, string, error) {
 		// client-go would call this an empty config, as if there were no
 		// file: name the file and what to pick from instead.
 		return nil, "", fmt.Errorf("kubeconfig %s has no current context; its contexts: %s; pick one with --context or `kubectl config use-context`",
-			describeFiles(existingFiles(rules)), strings.Join(sortedKeys(raw.Contexts), ", "))
+			describeFiles(existingFiles(rules)), strings.Join(slices.Sorted(maps.Keys(raw.Contexts)), ", "))
 	}
 	cfg, err := cc.ClientConfig()
 	if err != nil {

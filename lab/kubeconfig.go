@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -174,7 +175,7 @@ func (u UserKubeconfig) Remove(name, restore string) (RemoveResult, error) {
 	res.WasCurrent = cfg.CurrentContext == name
 	_, hasCtx := cfg.Contexts[name]
 	if !hasCtx && cfg.Clusters[name] == nil && cfg.AuthInfos[name] == nil && !res.WasCurrent {
-		res.Contexts = sortedKeys(cfg.Contexts)
+		res.Contexts = slices.Sorted(maps.Keys(cfg.Contexts))
 		return res, nil
 	}
 	delete(cfg.Clusters, name)
@@ -190,7 +191,7 @@ func (u UserKubeconfig) Remove(name, restore string) (RemoveResult, error) {
 	if err := clientcmd.ModifyConfig(po, *cfg, false); err != nil {
 		return RemoveResult{}, fmt.Errorf("write kubeconfig: %w", err)
 	}
-	res.Contexts = sortedKeys(cfg.Contexts)
+	res.Contexts = slices.Sorted(maps.Keys(cfg.Contexts))
 	return res, nil
 }
 
@@ -232,13 +233,4 @@ func PreviousContext(labDir string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(data))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -236,7 +237,7 @@ func TestRemoveRestoresThePreviousContext(t *testing.T) {
 				t.Errorf("current context %q, want %q", cfg.CurrentContext, tc.wantCurrent)
 			}
 			if cfg.Contexts["ckalab-sim"] != nil || cfg.Clusters["ckalab-sim"] != nil || cfg.AuthInfos["ckalab-sim"] != nil {
-				t.Errorf("lab entries left: %v", sortedKeys(cfg.Contexts))
+				t.Errorf("lab entries left: %v", slices.Sorted(maps.Keys(cfg.Contexts)))
 			}
 		})
 	}

@@ -255,13 +255,7 @@ func (c *Catalog) LoadAll(td TemplateData) ([]*Scenario, error) {
 }
 
 func (c *Catalog) suggest(id string) string {
-	var close []string
-	for _, known := range c.IDs() {
-		if strings.Contains(known, id) || strings.Contains(id, known) || yamlx.Distance(id, known) <= 2 {
-			close = append(close, known)
-		}
-	}
-	if len(close) > 0 {
+	if close := yamlx.Nearby(id, c.IDs()); len(close) > 0 {
 		return " (did you mean " + strings.Join(close, ", ") + "?)"
 	}
 	return "; `ckalab list` shows them"

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ckalab/ckalab/content"
 	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/internal/cka"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/actions"
@@ -196,8 +197,8 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	if f.Title == "" {
 		ps.Add(at("title"), "title", "required")
 	}
-	if _, ok := domainWeights[f.Domain]; !ok {
-		ps.Add(at("domain"), "domain", "got %q, want one of %s", f.Domain, strings.Join(sortedKeys(domainWeights), ", "))
+	if _, ok := cka.Weights()[f.Domain]; !ok {
+		ps.Add(at("domain"), "domain", "got %q, want one of %s", f.Domain, strings.Join(cka.Names(), ", "))
 	} else if comps := competencies[f.Domain]; !slices.Contains(comps, f.Competency) {
 		ps.Add(at("competency"), "competency", "got %q, want a line of the %s curriculum: %s", f.Competency, f.Domain, strings.Join(comps, " | "))
 	}
@@ -366,15 +367,6 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 			Points: c.Points, Timeout: timeout, Kind: kind.Name, Check: check})
 	}
 	return ps
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func lineMsg(n *yaml.Node, format string, args ...any) string {

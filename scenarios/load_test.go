@@ -209,7 +209,7 @@ func TestParseReportsEveryMistake(t *testing.T) {
 	_, err := parseTestdata(t, "invalid-many.yaml", scenarios.DefaultTemplateData())
 	const f = "testdata/invalid-many.yaml:"
 	wantLines(t, err, []string{
-		f + `6: domain: got "networking", want one of cluster-architecture, services-and-networking, storage, troubleshooting, workloads-and-scheduling`,
+		f + `6: domain: got "networking", want one of cluster-architecture, workloads-and-scheduling, services-and-networking, storage, troubleshooting`,
 		// a field of the wrong type is not also reported as out of range
 		f + "9: minutes: got the string `ten`, want an integer",
 		f + `10: needs[1]: unknown capability "gpu" (want one of api, kubelet, network, node)`,

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 
 	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/internal/cka"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/actions"
@@ -20,23 +21,8 @@ const (
 	Kind       = "Scenario"
 )
 
-// Domains are the CKA curriculum's domains and their exam weights (%).
-var domainWeights = map[string]int{
-	"cluster-architecture":     25,
-	"workloads-and-scheduling": 15,
-	"services-and-networking":  20,
-	"storage":                  10,
-	"troubleshooting":          30,
-}
-
 // DomainWeights returns the CKA domains and their exam weights in percent.
-func DomainWeights() map[string]int {
-	out := make(map[string]int, len(domainWeights))
-	for k, v := range domainWeights {
-		out[k] = v
-	}
-	return out
-}
+func DomainWeights() map[string]int { return cka.Weights() }
 
 // Difficulties a scenario can declare.
 var difficulties = []string{"easy", "medium", "hard"}

@@ -419,6 +419,26 @@ func suggest(key string, fields map[string]reflect.Type) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
+// Nearby lists the known words a mistyped word may have meant: those that
+// contain it or that it contains, and
+// those a few edits away. Every "did you mean" of ckalab uses it.
+func Nearby(word string, known []string) []string {
+	q := strings.ToLower(strings.TrimSpace(word))
+	if q == "" {
+		return nil
+	}
+	var out []string
+	for _, k := range known {
+		switch {
+		case strings.Contains(k, q) || strings.Contains(q, k):
+			out = append(out, k)
+		case Distance(q, k) <= max(2, len(k)/4):
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // Distance is the Levenshtein distance between a and b (bytes).
 func Distance(a, b string) int {
 	prev := make([]int, len(b)+1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -49,7 +50,7 @@ func (p *Provider) LoadImages(ctx context.Context, cache images.Cache, refs []st
 	var plan []load
 	var missing []error
 	for _, ref := range refs {
-		for _, node := range sortedKeys(have) {
+		for _, node := range slices.Sorted(maps.Keys(have)) {
 			if slices.Contains(have[node], ref) {
 				continue
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os/exec"
 	"slices"
 	"strings"
@@ -27,7 +28,7 @@ func (p *Provider) Exec(ctx context.Context, node string, argv []string, stdin [
 	}
 	n, ok := ns[node]
 	if !ok {
-		return nil, nil, 0, fmt.Errorf("node %q is not a node of the kind lab (nodes: %s)", node, strings.Join(sortedKeys(ns), ", "))
+		return nil, nil, 0, fmt.Errorf("node %q is not a node of the kind lab (nodes: %s)", node, strings.Join(slices.Sorted(maps.Keys(ns)), ", "))
 	}
 	var out, errOut bytes.Buffer
 	cmd := n.CommandContext(ctx, argv[0], argv[1:]...).SetStdout(&out).SetStderr(&errOut)
@@ -66,7 +67,7 @@ func (p *Provider) Shell(ctx context.Context, node string, sio lab.ShellIO) erro
 		return err
 	}
 	if _, ok := ns[node]; !ok {
-		return fmt.Errorf("node %q is not a node of the kind lab (nodes: %s)", node, strings.Join(sortedKeys(ns), ", "))
+		return fmt.Errorf("node %q is not a node of the kind lab (nodes: %s)", node, strings.Join(slices.Sorted(maps.Keys(ns)), ", "))
 	}
 	return p.Docker.Run(ctx, sio.In, sio.Out, sio.Err, shellArgs(node, sio)...)
 }
@@ -86,13 +87,4 @@ func shellArgs(node string, sio lab.ShellIO) []string {
 		return append(args, sio.Command...)
 	}
 	return append(args, "bash", "-l")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

@@ -96,7 +96,7 @@ func TestUsageErrors(t *testing.T) {
 		{"ssh with two nodes", []string{"ssh", "ckalab-worker", "ckalab-worker2"}, nil, "one node, then the command after --: ckalab ssh <node> -- <command>..."},
 		{"ssh without a node", []string{"ssh"}, nil, "requires at least 1 arg(s), only received 0"},
 		{"images pull a bad name", []string{"images", "pull", "Busybox"}, nil, `image "Busybox": repository names are lower case (an argument is an image like busybox:1.36 or a scenario id)`},
-		{"list --domain nope", []string{"list", "--domain", "nope"}, nil, `--domain "nope": want one of cluster-architecture, services-and-networking, storage, troubleshooting, workloads-and-scheduling`},
+		{"list --domain nope", []string{"list", "--domain", "nope"}, nil, `--domain "nope": want one of cluster-architecture, workloads-and-scheduling, services-and-networking, storage, troubleshooting`},
 		{"lab up --provider nope", []string{"lab", "up", "--provider", "nope"}, nil, `--provider "nope": unknown provider (known: kind, sim)`},
 		{"CKALAB_PROVIDER=nope lab up", []string{"lab", "up"}, map[string]string{"CKALAB_PROVIDER": "nope"}, `$CKALAB_PROVIDER "nope": unknown provider (known: kind, sim)`},
 	}

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/ckalab/ckalab/lab"
@@ -40,7 +42,7 @@ func catalogImageUses(cat *scenarios.Catalog) map[string][]string {
 
 // catalogImages lists, normalized and sorted, the images the catalog uses.
 func catalogImages(cat *scenarios.Catalog) []string {
-	return sortedNames(catalogImageUses(cat))
+	return slices.Sorted(maps.Keys(catalogImageUses(cat)))
 }
 
 func (a *app) imageCache() (images.Cache, error) {
@@ -89,7 +91,7 @@ func (a *app) imagesListCommand() *cobra.Command {
 			}
 			uses := catalogImageUses(cat)
 			var list []imageUse
-			for _, ref := range sortedNames(uses) {
+			for _, ref := range slices.Sorted(maps.Keys(uses)) {
 				u := imageUse{Image: ref, Scenarios: uses[ref]}
 				if size := cache.Size(ref); size >= 0 {
 					u.Cached, u.Bytes = true, size

@@ -3,9 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +54,7 @@ func (a *app) provider(cmd *cobra.Command, flag string) (lab.Provider, error) {
 	}
 	p, ok := ps[name]
 	if !ok {
-		return nil, usageError("%s %q: unknown provider (known: %s)", from, name, strings.Join(sortedNames(ps), ", "))
+		return nil, usageError("%s %q: unknown provider (known: %s)", from, name, strings.Join(slices.Sorted(maps.Keys(ps)), ", "))
 	}
 	return p, nil
 }
@@ -395,13 +396,4 @@ func (a *app) labKubeconfigCommand() *cobra.Command {
 	}
 	providerFlag(cmd, &providerName)
 	return cmd
-}
-
-func sortedNames[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/AlecAivazis/survey/v2"
 	"github.com/ckalab/ckalab/content"
 	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/internal/cka"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/lab/images"
@@ -187,7 +188,7 @@ func (a *app) listCommand() *cobra.Command {
 				info = &c.Info
 			}
 			if _, ok := scenarios.DomainWeights()[domain]; domain != "" && !ok {
-				return usageError("--domain %q: want one of %s", domain, strings.Join(sortedNames(scenarios.DomainWeights()), ", "))
+				return usageError("--domain %q: want one of %s", domain, strings.Join(cka.Names(), ", "))
 			}
 			var entries []listEntry
 			for _, s := range all {
@@ -230,7 +231,7 @@ func (a *app) listCommand() *cobra.Command {
 	}
 	outputFlag(cmd, &output, "table", "json")
 	cmd.Flags().StringVar(&domain, "domain", "", "only this CKA domain")
-	_ = cmd.RegisterFlagCompletionFunc("domain", cobra.FixedCompletions(sortedNames(scenarios.DomainWeights()), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("domain", cobra.FixedCompletions(cka.Names(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
