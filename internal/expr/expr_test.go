@@ -210,7 +210,9 @@ func TestCompileRefusesCostlyExpressions(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
-			if took > 2*time.Second {
+			// Milliseconds when idle (BenchmarkCompile); this only tells a
+			// refusal from a hang on a busy machine.
+			if took > 30*time.Second {
 				t.Errorf("Compile took %v", took)
 			}
 			t.Logf("%v: %v", took, err)
