@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -24,26 +25,24 @@ import (
 // The stand-in node test runs the provider's node paths (listing through
 // kind's library, status, exec with stdin and exit codes, shells, image
 // loading with kind's own loader, delete) against real Docker containers.
-// The containers are a busybox root filesystem labelled as kind labels its
-// nodes, with small scripts standing in for systemctl, ctr and containerd:
-// a real node image takes `make kind-image`, which `make e2e` uses.
+// The containers are a FROM-scratch image labelled as kind labels its nodes,
+// whose one program, testdata/standin (built by the test), stands in for the
+// commands the provider and the test run there (sh, cat, systemctl, ctr,
+// containerd...): a real node image takes `make kind-image`, which `make e2e`
+// uses.
 
-// standInScripts stand in for the node programs the provider calls.
-var standInScripts = map[string]string{
-	"usr/bin/systemctl": "#!/bin/sh\n" +
-		"if [ -e /run/kubelet-stopped ]; then echo inactive; exit 3; fi\necho active\n",
-	"usr/local/bin/containerd": "#!/bin/sh\n" +
-		"printf 'version = 3\\n[plugins]\\n  [plugins.\"io.containerd.cri.v1.images\"]\\n    snapshotter = \"overlayfs\"\\n'\n",
-	"usr/local/bin/ctr": "#!/bin/sh\n" +
-		"case \"$*\" in\n" +
-		"*'images list --quiet'*) cat /var/lib/standin/images ;;\n" +
-		"*'images import'*) cat > /var/lib/standin/imported.tar; echo \"$*\" >> /var/lib/standin/imports ;;\n" +
-		"*) echo \"ctr stand-in: $*\" >&2; exit 1 ;;\n" +
-		"esac\n",
-	"kind/version":             "v1.37.2\n",
-	"var/lib/standin/images":   "registry.k8s.io/pause:3.10.1\ndocker.io/library/nginx:1.27\n",
-	"var/lib/standin/imports":  "",
-	"usr/local/bin/standin-ok": "#!/bin/sh\necho ok\n",
+// standInFiles are the stand-in node's files besides its programs.
+var standInFiles = map[string]string{
+	"kind/version":            "v1.37.2\n",
+	"var/lib/standin/images":  "registry.k8s.io/pause:3.10.1\ndocker.io/library/nginx:1.27\n",
+	"var/lib/standin/imports": "",
+}
+
+// standInLinks are the commands testdata/standin answers to, by folder.
+var standInLinks = map[string][]string{
+	"bin":           {"sh", "cat", "sleep", "touch", "true"},
+	"usr/bin":       {"systemctl"},
+	"usr/local/bin": {"ctr", "containerd"},
 }
 
 func TestStandInNodes(t *testing.T) {
@@ -223,20 +222,21 @@ func docker(t *testing.T, args ...string) string {
 	return out
 }
 
-// buildStandIn imports a busybox root filesystem with the stand-in scripts
-// as an image, built once per content.
+// buildStandIn builds testdata/standin, static, for the Docker engine's
+// architecture and imports it with the stand-in's files and links as an image
+// named after its content.
 func buildStandIn(t *testing.T) string {
 	t.Helper()
-	busybox, err := exec.LookPath("busybox")
-	if err != nil {
-		busybox = "/bin/busybox"
+	arch := strings.TrimSpace(docker(t, "version", "--format", "{{.Server.Arch}}"))
+	bin := filepath.Join(t.TempDir(), "standin")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "./testdata/standin")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build the stand-in node's program: %v: %s", err, out)
 	}
-	bin, err := os.ReadFile(busybox)
+	prog, err := os.ReadFile(bin)
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("a static busybox is needed (Debian: busybox-static): %v", err)
-		}
-		t.Skipf("a static busybox is needed (Debian: busybox-static): %v", err)
+		t.Fatal(err)
 	}
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -252,22 +252,22 @@ func buildStandIn(t *testing.T) string {
 	for _, d := range []string{"bin", "usr", "usr/bin", "usr/local", "usr/local/bin", "kind", "var", "var/lib", "var/lib/standin", "root", "run", "tmp"} {
 		add(&tar.Header{Name: d + "/", Typeflag: tar.TypeDir, Mode: 0o755}, nil)
 	}
-	add(&tar.Header{Name: "bin/busybox", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(bin))}, bin)
-	for _, applet := range []string{"sh", "cat", "sleep", "echo", "touch", "pwd", "true"} {
-		add(&tar.Header{Name: "bin/" + applet, Typeflag: tar.TypeSymlink, Linkname: "busybox", Mode: 0o777}, nil)
-	}
-	for _, name := range slices.Sorted(maps.Keys(standInScripts)) {
-		body := []byte(standInScripts[name])
-		mode := int64(0o644)
-		if bytes.HasPrefix(body, []byte("#!")) {
-			mode = 0o755
+	add(&tar.Header{Name: "bin/standin", Typeflag: tar.TypeReg, Mode: 0o755, Size: int64(len(prog))}, prog)
+	for _, dir := range slices.Sorted(maps.Keys(standInLinks)) {
+		for _, name := range standInLinks[dir] {
+			add(&tar.Header{Name: dir + "/" + name, Typeflag: tar.TypeSymlink, Linkname: "/bin/standin", Mode: 0o777}, nil)
 		}
-		add(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: mode, Size: int64(len(body))}, body)
+	}
+	for _, name := range slices.Sorted(maps.Keys(standInFiles)) {
+		body := []byte(standInFiles[name])
+		add(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(body))}, body)
 	}
 	if err := tw.Close(); err != nil {
 		t.Fatal(err)
 	}
-	image := "ckalab-test/kind-standin:latest"
+	// Named after its content: concurrent runs of other versions keep theirs.
+	sum := sha256.Sum256(buf.Bytes())
+	image := fmt.Sprintf("ckalab-test/kind-standin:%x", sum[:6])
 	cmd := exec.Command("docker", "import", "--change", "ENV PATH=/usr/local/bin:/usr/bin:/bin", "-", image)
 	cmd.Stdin = &buf
 	if out, err := cmd.CombinedOutput(); err != nil {
