@@ -1,0 +1,270 @@
+package checks_test
+
+// Unit tests of every check kind against client-go's fakes: no sim lab, no
+// CKALAB_SIM_BIN, no t.Skip; they run under `go test -short`. They add fast
+// coverage; the integration tests against the real sim (match_test.go,
+// cani_test.go, ready_test.go, ...) stay as they are and remain the only
+// proof against a real API server.
+//
+//	kind        unit test           file                      fails (at least) when
+//	----------  ------------------  ------------------------  ------------------------------------------
+//	match       TestMatchUnit       match_unit_test.go        a field or expr differs; object missing;
+//	                                                          unknown kind (an error, never a pass)
+//	absent      TestAbsentUnit      absent_unit_test.go       a (namespaced or cluster-scoped) object
+//	                                                          still matches; an API error
+//	canI        TestCanIUnit        cani_unit_test.go         too little access; too much access; the
+//	                                                          service account is missing; API error
+//	ready       TestReadyUnit       ready_unit_test.go        not Ready / Pending; count; nodes,
+//	                                                          avoidNodes, everyNode; no pods; no
+//	                                                          workload; steadyFor: a restart or a cut
+//	                                                          window (also ready_steady_test.go)
+//	tolerates   TestToleratesUnit   tolerates_unit_test.go    wrong value or effect; a template without
+//	                                                          tolerations; no pod; taint off the node
+//	answerFile  TestAnswerFileUnit  answerfile_unit_test.go   yaml, json, text, kubeconfig differ;
+//	                                                          missing file; invalid json
+//
+// Each has a passing case too. The fakes: typed objects in
+// k8s.io/client-go/kubernetes/fake (ServiceAccounts, pods, nodes;
+// SubjectAccessReviews through a reactor), the same objects in
+// k8s.io/client-go/dynamic/fake (what match, absent, tolerates and ready's
+// workload lookup read), a fixed meta.DefaultRESTMapper (unitKinds), and
+// for steadyFor a wait injected with checks.SetReadyWait (export_test.go).
+//
+// The grader's polling loop and report: grader/grader_unit_test.go.
+// TestEveryKindHasUnitTest fails when a kind is registered in registry.go
+// without an entry in unitTestOf below.
+//
+// What the fakes cannot express: real RBAC decisions (the reactor answers
+// from a rule list written in the test, so canI's unit test proves the
+// check's logic, not the authorizer's), admission and defaulting, controllers
+// (no pod ever becomes Ready by itself; the tests write the status), field
+// selectors other than metadata.name on pods (unitLab adds that one),
+// server-side quantity normalisation, discovery (the mapper is a fixed
+// table, so a CRD appearing and Mapper.Reset are not exercised), and one
+// store behind both clients (a change made through the typed fake is not
+// seen by the dynamic one). Those stay covered by the sim tests.
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/grader/checks"
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/lab/actions"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	dynamicfake "k8s.io/client-go/dynamic/fake"
+	kubefake "k8s.io/client-go/kubernetes/fake"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	clienttesting "k8s.io/client-go/testing"
+)
+
+// unitTestOf names, for every registered check kind, its unit test.
+var unitTestOf = map[string]func(*testing.T){
+	"match":      TestMatchUnit,
+	"absent":     TestAbsentUnit,
+	"canI":       TestCanIUnit,
+	"ready":      TestReadyUnit,
+	"tolerates":  TestToleratesUnit,
+	"answerFile": TestAnswerFileUnit,
+}
+
+func TestEveryKindHasUnitTest(t *testing.T) {
+	kinds := checks.All()
+	for _, name := range kinds.Names() {
+		if unitTestOf[name] == nil {
+			t.Errorf("check kind %q has no unit test against the fakes: add one and list it in unitTestOf and the table in fakes_unit_test.go", name)
+		}
+	}
+	for name := range unitTestOf {
+		if _, ok := kinds[name]; !ok {
+			t.Errorf("unitTestOf lists %q, which is not a registered check kind", name)
+		}
+	}
+}
+
+// unitKinds are the kinds the fake RESTMapper knows, one version each (as
+// a discovery-backed mapper resolves a bare resource to the preferred one).
+var unitKinds = []struct {
+	apiVersion, kind string
+	namespaced       bool
+}{
+	{"v1", "Pod", true},
+	{"v1", "ConfigMap", true},
+	{"v1", "Secret", true},
+	{"v1", "Service", true},
+	{"v1", "ServiceAccount", true},
+	{"v1", "Node", false},
+	{"v1", "Namespace", false},
+	{"apps/v1", "Deployment", true},
+	{"apps/v1", "DaemonSet", true},
+	{"apps/v1", "StatefulSet", true},
+	{"apps/v1", "ReplicaSet", true},
+	{"batch/v1", "Job", true},
+	{"batch/v1", "CronJob", true},
+	{"rbac.authorization.k8s.io/v1", "Role", true},
+	{"rbac.authorization.k8s.io/v1", "RoleBinding", true},
+	{"rbac.authorization.k8s.io/v1", "ClusterRole", false},
+	{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", false},
+	{"networking.k8s.io/v1", "NetworkPolicy", true},
+}
+
+// unitMapper is a fixed RESTMapper with the Reset lab.Cluster wants (there
+// is no discovery cache to drop).
+type unitMapper struct{ *meta.DefaultRESTMapper }
+
+func (unitMapper) Reset() {}
+
+func newUnitMapper() unitMapper {
+	m := meta.NewDefaultRESTMapper(nil)
+	for _, k := range unitKinds {
+		gv, err := schema.ParseGroupVersion(k.apiVersion)
+		if err != nil {
+			panic(err)
+		}
+		scope := meta.RESTScopeRoot
+		if k.namespaced {
+			scope = meta.RESTScopeNamespace
+		}
+		m.Add(gv.WithKind(k.kind), scope)
+	}
+	return unitMapper{m}
+}
+
+// unitLab is a lab made of client-go's fakes. Every object is stored in
+// both the typed clientset (which canI, ready and tolerates' node read) and
+// the dynamic client (which match, absent, tolerates' targets and ready's
+// workloads read), so both views agree at the start. Changes made through
+// one of them are not seen by the other.
+type unitLab struct {
+	Cluster *lab.Cluster
+	Kube    *kubefake.Clientset
+	Dynamic *dynamicfake.FakeDynamicClient
+	Env     *grader.Env
+}
+
+// newUnitLab builds the fakes holding the objects of a YAML manifest;
+// namespaced objects without a namespace go to "default".
+func newUnitLab(t *testing.T, manifest string) *unitLab {
+	t.Helper()
+	objs, err := actions.DecodeManifests([]byte(manifest))
+	if err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	mapper := newUnitMapper()
+	var typed, untyped []runtime.Object
+	for _, o := range objs {
+		gvk := o.GroupVersionKind()
+		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		if err != nil {
+			t.Fatalf("%s %s: add the kind to unitKinds: %v", o.GetKind(), o.GetName(), err)
+		}
+		if m.Scope.Name() == meta.RESTScopeNameNamespace && o.GetNamespace() == "" {
+			o.SetNamespace("default")
+		}
+		obj, err := clientgoscheme.Scheme.New(gvk)
+		if err != nil {
+			t.Fatalf("%s: %v", gvk, err)
+		}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, obj); err != nil {
+			t.Fatalf("%s %s: %v", o.GetKind(), o.GetName(), err)
+		}
+		typed = append(typed, obj)
+		untyped = append(untyped, o)
+	}
+	kube := kubefake.NewClientset(typed...)
+	kube.PrependReactor("list", "pods", podNameFieldSelector(kube.Tracker()))
+	dyn := dynamicfake.NewSimpleDynamicClient(clientgoscheme.Scheme, untyped...)
+	c := &lab.Cluster{Kube: kube, Dynamic: dyn, Mapper: mapper}
+	return &unitLab{Cluster: c, Kube: kube, Dynamic: dyn, Env: &grader.Env{Cluster: c, AnswerDir: t.TempDir()}}
+}
+
+// podNameFieldSelector gives the fake pod list the one field selector the
+// ready check uses (metadata.name=NAME); the fake tracker ignores field
+// selectors, and would return every pod of the namespace.
+func podNameFieldSelector(tracker clienttesting.ObjectTracker) clienttesting.ReactionFunc {
+	return func(action clienttesting.Action) (bool, runtime.Object, error) {
+		la, ok := action.(clienttesting.ListAction)
+		if !ok {
+			return false, nil, nil
+		}
+		sel := la.GetListRestrictions().Fields
+		if sel == nil || sel.Empty() {
+			return false, nil, nil
+		}
+		obj, err := tracker.List(corev1.SchemeGroupVersion.WithResource("pods"), corev1.SchemeGroupVersion.WithKind("Pod"), la.GetNamespace())
+		if err != nil {
+			return true, nil, err
+		}
+		list := obj.(*corev1.PodList)
+		var keep []corev1.Pod
+		for _, p := range list.Items {
+			if sel.Matches(fields.Set{"metadata.name": p.Name, "metadata.namespace": p.Namespace}) &&
+				la.GetListRestrictions().Labels.Matches(labels.Set(p.Labels)) {
+				keep = append(keep, p)
+			}
+		}
+		list.Items = keep
+		return true, list, nil
+	}
+}
+
+// unitPass observes once and wants a pass without problems.
+func unitPass(t *testing.T, chk grader.Check, env *grader.Env) grader.Observation {
+	t.Helper()
+	obs := chk.Observe(context.Background(), env)
+	if !obs.Passed || len(obs.Problems) != 0 {
+		t.Fatalf("want a pass: passed %v, actual %q, problems %q", obs.Passed, obs.Actual, obs.Problems)
+	}
+	if obs.Expected == "" || obs.Actual == "" {
+		t.Errorf("a pass should still explain itself: expected %q, actual %q", obs.Expected, obs.Actual)
+	}
+	return obs
+}
+
+// unitFail observes once and wants a failure that says why: a problem
+// containing every fragment, and an expected and actual rendering.
+func unitFail(t *testing.T, chk grader.Check, env *grader.Env, fragments ...string) grader.Observation {
+	t.Helper()
+	obs := chk.Observe(context.Background(), env)
+	if obs.Passed {
+		t.Fatalf("want a failure: passed, actual %q", obs.Actual)
+	}
+	if len(obs.Problems) == 0 || obs.Actual == "" {
+		t.Errorf("a failure must say why: actual %q, problems %q", obs.Actual, obs.Problems)
+	}
+	unitWantProblem(t, obs, fragments...)
+	return obs
+}
+
+func unitWantProblem(t *testing.T, obs grader.Observation, fragments ...string) {
+	t.Helper()
+	for _, p := range obs.Problems {
+		all := true
+		for _, f := range fragments {
+			if !strings.Contains(p, f) {
+				all = false
+				break
+			}
+		}
+		if all {
+			return
+		}
+	}
+	t.Errorf("no problem containing %q; problems: %q (actual %q)", fragments, obs.Problems, obs.Actual)
+}
+
+func unitWantContains(t *testing.T, what, got string, fragments ...string) {
+	t.Helper()
+	for _, f := range fragments {
+		if !strings.Contains(got, f) {
+			t.Errorf("%s %q does not contain %q", what, got, f)
+		}
+	}
+}
