@@ -41,3 +41,7 @@ func DirsFromEnv(getenv func(string) string) (Dirs, error) {
 // Lab is the state folder of a provider's lab (its PKI, kubeconfig,
 // baseline).
 func (d Dirs) Lab(provider string) string { return filepath.Join(d.State, "labs", provider) }
+
+// Answers is the folder of a lab's answer folders, one per scenario; it
+// goes with the lab (`lab down`).
+func (d Dirs) Answers(context string) string { return filepath.Join(d.State, "answers", context) }

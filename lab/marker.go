@@ -13,8 +13,11 @@ import (
 // command refuses the cluster. `lab up` writes it back.
 var ErrMarkerGone = errors.New("the lab marker is gone")
 
-// adminCluster reaches a lab through its own admin kubeconfig.
-func adminCluster(cfg *clientcmdapi.Config) (*Cluster, error) {
+// AdminCluster reaches a lab through its own admin kubeconfig, with
+// ckalab's client settings (client-go's default 5 requests a second
+// throttled the baseline's listing of every resource, and klog said so on
+// stderr).
+func AdminCluster(cfg *clientcmdapi.Config) (*Cluster, error) {
 	rc, err := clientcmd.NewDefaultClientConfig(*cfg, nil).ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("admin client: %w", err)
@@ -30,7 +33,7 @@ func CheckMarker(ctx context.Context, kubeconfigPath string) error {
 	if err != nil {
 		return fmt.Errorf("lab kubeconfig: %w", err)
 	}
-	c, err := adminCluster(cfg)
+	c, err := AdminCluster(cfg)
 	if err != nil {
 		return err
 	}
@@ -46,7 +49,7 @@ func CheckMarker(ctx context.Context, kubeconfigPath string) error {
 // RestoreMarker writes the marker of a running lab back when it is gone,
 // and reports whether it had to.
 func RestoreMarker(ctx context.Context, cfg *clientcmdapi.Config, info Info) (bool, error) {
-	c, err := adminCluster(cfg)
+	c, err := AdminCluster(cfg)
 	if err != nil {
 		return false, err
 	}

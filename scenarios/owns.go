@@ -87,20 +87,13 @@ func touches(st actions.Spec, dir fs.FS) []touch {
 		r := st.Delete.Ref
 		return []touch{{selected: &r}}
 	case st.Apply != nil:
-		data := []byte(st.Apply.Manifest)
-		if st.Apply.File != "" {
-			var err error
-			if data, err = actions.ReadScenarioFile(dir, st.Apply.File); err != nil {
-				return nil
-			}
-		}
-		objs, err := actions.DecodeManifests(data)
+		objs, err := st.Apply.Objects(dir)
 		if err != nil {
 			return nil
 		}
 		var out []touch
 		for _, o := range objs {
-			out = append(out, ref(actions.Ref{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Name: o.GetName(), Namespace: o.GetNamespace()})...)
+			out = append(out, ref(actions.RefTo(o))...)
 		}
 		return out
 	}

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ckalab/ckalab/lab/explain"
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ckalab/ckalab/lab/explain"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"

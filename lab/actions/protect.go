@@ -70,16 +70,15 @@ func protect(action string, r Ref, labels map[string]string) error {
 // protectSelector refuses deletes by label that could reach what protect
 // guards, before any object is known.
 func protectSelector(r Ref, sel map[string]string) error {
+	_, bootstrapping := sel[bootstrappingLabel]
 	switch {
 	case r.Kind == "Node" || r.Kind == "Namespace":
 		return &ProtectedError{Action: "delete", Object: r, Why: "nodes and namespaces are deleted by name only"}
-	case sel[bootstrappingLabel] != "" || hasKey(sel, bootstrappingLabel):
+	case bootstrapping:
 		return &ProtectedError{Action: "delete", Object: r, Why: "objects labelled " + bootstrappingLabel + " are Kubernetes' own defaults"}
 	}
 	return nil
 }
-
-func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // protectSpec checks a step as written (validate time). Manifests that do
 // not decode give nothing: Validate reports them.
@@ -92,8 +91,9 @@ func (s Spec) protectSpec(dir fs.FS) []error {
 	}
 	switch {
 	case s.Apply != nil:
-		for _, o := range s.Apply.objects(dir) {
-			add(protect("apply", refTo(o), o.GetLabels()))
+		objs, _ := s.Apply.Objects(dir) // Validate reports what does not decode
+		for _, o := range objs {
+			add(protect("apply", RefTo(o), o.GetLabels()))
 		}
 	case s.Patch != nil:
 		add(protect("patch", s.Patch.Ref, nil))
@@ -105,24 +105,8 @@ func (s Spec) protectSpec(dir fs.FS) []error {
 	return errs
 }
 
-// objects decodes the manifests of an apply step; nil when they can't be
-// read or decoded.
-func (a *Apply) objects(dir fs.FS) []*unstructured.Unstructured {
-	data := []byte(a.Manifest)
-	if a.File != "" {
-		var err error
-		if data, err = ReadScenarioFile(dir, a.File); err != nil {
-			return nil
-		}
-	}
-	objs, err := DecodeManifests(data)
-	if err != nil {
-		return nil
-	}
-	return objs
-}
-
-func refTo(o *unstructured.Unstructured) Ref {
+// RefTo names an object.
+func RefTo(o *unstructured.Unstructured) Ref {
 	return Ref{APIVersion: o.GetAPIVersion(), Kind: o.GetKind(), Name: o.GetName(), Namespace: o.GetNamespace()}
 }
 

@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/ckalab/ckalab/lab/explain"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ckalab/ckalab/lab/explain"
 
 	"github.com/ckalab/ckalab/internal/expr"
 	"github.com/ckalab/ckalab/lab"
@@ -136,14 +137,7 @@ func Client(c *lab.Cluster, apiVersion, kind, namespace string) (dynamic.Resourc
 }
 
 func (a *Apply) run(ctx context.Context, env Env) ([]string, error) {
-	data := []byte(a.Manifest)
-	if a.File != "" {
-		var err error
-		if data, err = ReadScenarioFile(env.Files, a.File); err != nil {
-			return nil, err
-		}
-	}
-	objs, err := DecodeManifests(data)
+	objs, err := a.Objects(env.Files)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +157,7 @@ func (a *Apply) run(ctx context.Context, env Env) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := protectLive("apply", refTo(obj), live, obj.GetLabels()); err != nil {
+		if err := protectLive("apply", RefTo(obj), live, obj.GetLabels()); err != nil {
 			return nil, err
 		}
 		clients[i] = ri

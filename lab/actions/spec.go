@@ -61,6 +61,19 @@ type Apply struct {
 	File     string `yaml:"file,omitempty" json:"file,omitempty"`
 }
 
+// Objects reads and decodes the step's manifests (inline, or the file in
+// dir).
+func (a *Apply) Objects(dir fs.FS) ([]*unstructured.Unstructured, error) {
+	data := []byte(a.Manifest)
+	if a.File != "" {
+		var err error
+		if data, err = ReadScenarioFile(dir, a.File); err != nil {
+			return nil, err
+		}
+	}
+	return DecodeManifests(data)
+}
+
 // Patch patches one object. Type is strategic (default: merges lists such
 // as taints by key), merge or json.
 type Patch struct {
@@ -417,14 +430,7 @@ func (s Spec) Images(dir fs.FS) []string {
 	var docs []any
 	switch {
 	case s.Apply != nil:
-		data := []byte(s.Apply.Manifest)
-		if s.Apply.File != "" {
-			var err error
-			if data, err = ReadScenarioFile(dir, s.Apply.File); err != nil {
-				return nil
-			}
-		}
-		objs, err := DecodeManifests(data)
+		objs, err := s.Apply.Objects(dir)
 		if err != nil {
 			return nil
 		}

@@ -276,15 +276,7 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	if err := p.LoadImages(ctx, p.Cache, cached, progress); err != nil {
 		return lab.UpResult{}, err
 	}
-	rc, err := clientcmd.NewDefaultClientConfig(*cfg, nil).ClientConfig()
-	if err != nil {
-		return lab.UpResult{}, err
-	}
-	// ckalab's client settings: client-go's default 5 requests a second
-	// throttled the baseline's listing of every resource (and klog said so
-	// on stderr).
-	lab.ConfigureClient(rc)
-	c, err := lab.NewCluster(rc)
+	c, err := lab.AdminCluster(cfg)
 	if err != nil {
 		return lab.UpResult{}, err
 	}

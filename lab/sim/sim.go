@@ -373,7 +373,7 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	}
 	info := Info()
 	err = lab.Step(progress, "Adding nodes and waiting for Ready 🖥", func() error {
-		c, err := p.connectAdmin(adminCfg)
+		c, err := lab.AdminCluster(adminCfg)
 		if err != nil {
 			return err
 		}
@@ -422,15 +422,6 @@ func (p *Provider) healthCheck(s *state) func() error {
 		}
 		return nil
 	}
-}
-
-func (p *Provider) connectAdmin(cfg *clientcmdapi.Config) (*lab.Cluster, error) {
-	rc, err := clientcmd.NewDefaultClientConfig(*cfg, nil).ClientConfig()
-	if err != nil {
-		return nil, fmt.Errorf("admin client: %w", err)
-	}
-	lab.ConfigureClient(rc)
-	return lab.NewCluster(rc)
 }
 
 func (p *Provider) writeKwokConfig(l layout) error {

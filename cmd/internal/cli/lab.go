@@ -246,7 +246,7 @@ Without --provider (or $CKALAB_PROVIDER) it removes the lab that runs, kind firs
 				// The answer folders may hold copies of the lab's keys
 				// (a kubeconfig task); they go with the lab.
 				if d, err := a.dirs(); err == nil {
-					if err := os.RemoveAll(filepath.Join(d.State, "answers", st.ContextName)); err != nil {
+					if err := os.RemoveAll(d.Answers(st.ContextName)); err != nil {
 						return fmt.Errorf("remove the lab's answer folders: %w", err)
 					}
 				}

@@ -64,7 +64,7 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	return &session{
 		kind:    k,
 		cluster: c,
-		runner: &runner.Runner{Cluster: c, AnswerRoot: filepath.Join(d.State, "answers", c.Context),
+		runner: &runner.Runner{Cluster: c, AnswerRoot: d.Answers(c.Context),
 			Grading: grader.Options{Now: a.env.Now}, Baseline: base},
 		store:   runner.Store{Path: filepath.Join(d.State, "attempts.json")},
 		catalog: cat,
