@@ -184,7 +184,10 @@ func ConfigureClient(cfg *rest.Config) {
 }
 
 // Connect reaches the target cluster and checks that it is a ckalab lab.
-func Connect(ctx context.Context, t Target) (*Cluster, error) {
+// When the provider its marker names is one of ps and reaches into nodes
+// (an Execer), the Cluster gets that node access; ps may be empty, for
+// API-only use.
+func Connect(ctx context.Context, t Target, ps Providers) (*Cluster, error) {
 	cfg, name, err := t.RESTConfig()
 	if err != nil {
 		return nil, err
@@ -199,7 +202,26 @@ func Connect(ctx context.Context, t Target) (*Cluster, error) {
 		return nil, fmt.Errorf("context %q: %w", name, err)
 	}
 	c.Info = info
+	if c.Exec, err = nodeExec(ps, info); err != nil {
+		return nil, err
+	}
 	return c, nil
+}
+
+// nodeExec is the node access of the provider that made the lab; nil when
+// it has none or this build does not know it (a marker from another
+// version: the lab is still reachable through its API).
+func nodeExec(ps Providers, info Info) (Execer, error) {
+	p, err := ps.New(info.Provider)
+	var unknown *UnknownProviderError
+	if errors.As(err, &unknown) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	exec, _ := p.(Execer)
+	return exec, nil
 }
 
 // NewCluster builds the clients for a configuration, without reading the marker.

@@ -16,6 +16,34 @@ type Provider interface {
 	// Down removes every process and file of the lab; a missing lab is not an error.
 	Down(ctx context.Context, progress Progress) error
 	Status(ctx context.Context) (Status, error)
+	// Info is what a lab of this provider is (its nodes, capabilities),
+	// known without asking a running lab.
+	Info() Info
+}
+
+// A provider may offer more than Provider says; the CLI discovers it with
+// a type assertion, so that it never names a provider:
+//   - Execer (lab.go): run a command in a node. Connect attaches it to the
+//     Cluster of a lab the provider made, for node steps, node checks and
+//     the baseline of the nodes' files;
+//   - Shell (lab.go): an interactive root shell in a node (`ckalab ssh`);
+//   - ImageLoader: put container images into the nodes (offline labs);
+//   - NodeImageSetter: `lab up --image`;
+//   - doctor.Contributor (lab/doctor): what `ckalab doctor` should check
+//     for it.
+
+// ImageLoader is a provider whose nodes run containers from images it can
+// load: refs (normalized) missing from the nodes come from ckalab's image
+// cache. An image in neither place is an error naming it; nothing is
+// loaded then.
+type ImageLoader interface {
+	LoadImages(ctx context.Context, refs []string, progress Progress) error
+}
+
+// NodeImageSetter is a provider whose nodes boot from an image the user may
+// choose (`lab up --image`).
+type NodeImageSetter interface {
+	SetNodeImage(ref string)
 }
 
 // UpResult is what Up made.

@@ -96,8 +96,17 @@ type Options struct {
 	DefaultSimBinDir string
 	// SimKubernetesVersion is the sim's Kubernetes version (sim.KubernetesVersion).
 	SimKubernetesVersion string
+	// SimBinaries are the programs the sim needs in SimBinDir.
+	SimBinaries []string
 	// CommandTimeout bounds each program the checks run (default 10s).
 	CommandTimeout time.Duration
+}
+
+// Contributor is a lab provider that tells the doctor what to look at for
+// it (the sim: where its binaries are and which version it runs). The CLI
+// asks every registered provider, without naming any.
+type Contributor interface {
+	DoctorOptions(*Options)
 }
 
 // Doctor runs the checks against a System.
@@ -637,7 +646,7 @@ func (d *Doctor) checkKubectl(ctx context.Context) Result {
 
 func (d *Doctor) checkSimBinaries(context.Context) Result {
 	dir := d.opts.SimBinDir
-	missing := d.sys.MissingSimBinaries(dir)
+	missing := d.sys.MissingFiles(dir, d.opts.SimBinaries)
 	if len(missing) == 0 {
 		return Result{Status: StatusOK, Detail: "all present in " + dir}
 	}

@@ -68,7 +68,7 @@ func (f *fakeSystem) Output(_ context.Context, path string, args ...string) ([]b
 
 func (f *fakeSystem) ListenLoopback() (string, error) { return f.listenAddr, f.listenErr }
 
-func (f *fakeSystem) MissingSimBinaries(dir string) []string { return f.missingSim[dir] }
+func (f *fakeSystem) MissingFiles(dir string, _ []string) []string { return f.missingSim[dir] }
 
 const (
 	dockerInfoKey  = dockerPath + " info --format {{json .}}"

@@ -23,19 +23,19 @@ import (
 // it checks that every check measures something, and compares the results
 // with what the test finds by itself (other means where there are any).
 func TestDoctorHostMachine(t *testing.T) {
-	binDir := os.Getenv("CKALAB_SIM_BIN")
-	if binDir == "" {
-		dirs, err := lab.DirsFromEnv(os.Getenv)
-		if err != nil {
-			t.Skipf("no XDG directories: %v", err)
-		}
-		binDir = sim.DefaultBinDir(dirs)
+	dirs, err := lab.DirsFromEnv(os.Getenv)
+	if err != nil {
+		t.Skipf("no XDG directories: %v", err)
 	}
+	// The options as the CLI gets them: from the sim, through the
+	// doctor.Contributor seam.
+	simLab := sim.FromSettings(lab.Settings{Dirs: dirs, Getenv: os.Getenv})
+	var opts doctor.Options
+	simLab.DoctorOptions(&opts)
+	binDir := opts.SimBinDir
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	results := doctor.New(doctor.Host(os.Getenv), doctor.Options{
-		SimBinDir: binDir, DefaultSimBinDir: binDir, SimKubernetesVersion: sim.KubernetesVersion,
-	}).Run(ctx)
+	results := doctor.New(doctor.Host(os.Getenv), opts).Run(ctx)
 
 	byName := map[string]doctor.Result{}
 	for _, r := range results {
@@ -142,7 +142,7 @@ func TestDoctorHostMachine(t *testing.T) {
 		t.Errorf("kubectl detail does not start with %s: %s", path, byName["kubectl"].Detail)
 	}
 
-	if missing := (&sim.Provider{BinDir: binDir}).MissingBinaries(); len(missing) == 0 {
+	if missing := simLab.MissingBinaries(); len(missing) == 0 {
 		expect("sim-binaries", doctor.StatusOK, "all in "+binDir)
 	} else {
 		expect("sim-binaries", doctor.StatusWarn, "missing "+strings.Join(missing, ", "))

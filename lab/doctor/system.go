@@ -11,8 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/ckalab/ckalab/lab/sim"
 )
 
 // System is everything the checks learn about the machine. Host reads the
@@ -30,8 +28,8 @@ type System interface {
 	// ListenLoopback binds 127.0.0.1:0, closes the listener and returns the
 	// address it got.
 	ListenLoopback() (string, error)
-	// MissingSimBinaries lists the sim's programs not found in dir.
-	MissingSimBinaries(dir string) []string
+	// MissingFiles lists the names not found in dir.
+	MissingFiles(dir string, names []string) []string
 }
 
 // Host is the real machine. PATH is looked up with getenv; the programs run
@@ -93,6 +91,12 @@ func (host) ListenLoopback() (string, error) {
 	return addr, l.Close()
 }
 
-func (host) MissingSimBinaries(dir string) []string {
-	return (&sim.Provider{BinDir: dir}).MissingBinaries()
+func (host) MissingFiles(dir string, names []string) []string {
+	var missing []string
+	for _, n := range names {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			missing = append(missing, n)
+		}
+	}
+	return missing
 }

@@ -33,11 +33,13 @@ func (p *Provider) NodeImages(ctx context.Context) (map[string][]string, error) 
 	return out, nil
 }
 
-// LoadImages makes sure every node has each of refs (normalized), loading
-// the missing ones from the cache. An image neither on the nodes nor in the
-// cache is an error naming it and the command that fixes it; nothing is
-// loaded then, so a start fails before it changes the lab.
-func (p *Provider) LoadImages(ctx context.Context, cache images.Cache, refs []string, progress lab.Progress) error {
+// LoadImages implements lab.ImageLoader: every node gets each of refs
+// (normalized), the missing ones loaded from the image cache. An image
+// neither on the nodes nor in the cache is an error naming it and the
+// command that fixes it; nothing is loaded then, so a start fails before
+// it changes the lab.
+func (p *Provider) LoadImages(ctx context.Context, refs []string, progress lab.Progress) error {
+	cache := p.Cache
 	have, err := p.NodeImages(ctx)
 	if err != nil {
 		return err

@@ -72,8 +72,9 @@ type Provider struct {
 	// loaded into every node after creation. Preloaded images missing from
 	// the cache are skipped: `ckalab start` names them when a scenario
 	// needs one.
-	Cache   images.Cache
-	Preload []string
+	Cache images.Cache
+	// Preload is called once a lab is made; nil preloads nothing.
+	Preload func() []string
 	// NewCluster returns kind's provider logging to l.
 	NewCluster func(l kindlog.Logger) Cluster
 	// RecordBaseline records a new lab's baseline at path, reaching into
@@ -268,12 +269,16 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 		return lab.UpResult{}, err
 	}
 	var cached []string
-	for _, ref := range p.Preload {
+	var preload []string
+	if p.Preload != nil {
+		preload = p.Preload()
+	}
+	for _, ref := range preload {
 		if p.Cache.Size(ref) >= 0 {
 			cached = append(cached, ref)
 		}
 	}
-	if err := p.LoadImages(ctx, p.Cache, cached, progress); err != nil {
+	if err := p.LoadImages(ctx, cached, progress); err != nil {
 		return lab.UpResult{}, err
 	}
 	c, err := lab.AdminCluster(cfg)

@@ -784,7 +784,7 @@ func TestUpCreates(t *testing.T) {
 		}))
 	}
 	p := newProvider(t, fc, d)
-	p.Preload = []string{cached, onCP, uncached}
+	p.Preload = func() []string { return []string{cached, onCP, uncached} }
 	for ref, body := range map[string]string{cached: "busybox archive", onCP: "pause archive"} {
 		if err := os.WriteFile(p.Cache.Path(ref), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
@@ -1474,7 +1474,7 @@ func TestLoadImagesPresentEverywhere(t *testing.T) {
 	progress := &recProgress{}
 
 	// Not even cached: nodes that have it need nothing.
-	if err := p.LoadImages(context.Background(), p.Cache, []string{ref}, progress); err != nil {
+	if err := p.LoadImages(context.Background(), []string{ref}, progress); err != nil {
 		t.Fatal(err)
 	}
 	if got := imported(fc); len(got) != 0 {
@@ -1483,7 +1483,7 @@ func TestLoadImagesPresentEverywhere(t *testing.T) {
 	if got := progress.Events(); len(got) != 0 {
 		t.Errorf("progress = %q, want none", got)
 	}
-	if err := p.LoadImages(context.Background(), p.Cache, nil, progress); err != nil {
+	if err := p.LoadImages(context.Background(), nil, progress); err != nil {
 		t.Errorf("LoadImages(no refs) = %v", err)
 	}
 }
@@ -1505,7 +1505,7 @@ func TestLoadImagesMissingFromCache(t *testing.T) {
 	}
 	progress := &recProgress{}
 
-	err := p.LoadImages(context.Background(), p.Cache, []string{cached, missing, absent}, progress)
+	err := p.LoadImages(context.Background(), []string{cached, missing, absent}, progress)
 	var me *images.MissingError
 	if !errors.As(err, &me) {
 		t.Fatalf("LoadImages = %v (%T), want a *images.MissingError", err, err)
@@ -1544,7 +1544,7 @@ func TestLoadImagesLoadsWhereMissing(t *testing.T) {
 	}
 	progress := &recProgress{}
 
-	if err := p.LoadImages(context.Background(), p.Cache, []string{ref}, progress); err != nil {
+	if err := p.LoadImages(context.Background(), []string{ref}, progress); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string][]string{workerName: {"busybox archive"}, worker2Name: {"busybox archive"}}
@@ -1571,7 +1571,7 @@ func TestLoadImagesImportFails(t *testing.T) {
 	}
 	progress := &recProgress{}
 
-	err := p.LoadImages(context.Background(), p.Cache, []string{ref}, progress)
+	err := p.LoadImages(context.Background(), []string{ref}, progress)
 	wantErrContains(t, err, "load "+ref+" into "+workerName, "content digest mismatch")
 	// The first failure stops the loading.
 	want := []string{"start Loading " + ref + " into " + workerName + " 📦", "end false"}
@@ -1587,7 +1587,7 @@ func TestLoadImagesNodeImagesFails(t *testing.T) {
 	fc, d := imageLab(t, nil)
 	fc.node(cpName).results[ctrList] = result{stderr: "boom", err: exitError(t, 2)}
 	p := newProvider(t, fc, d)
-	err := p.LoadImages(context.Background(), p.Cache, []string{"docker.io/library/busybox:1.36"}, &recProgress{})
+	err := p.LoadImages(context.Background(), []string{"docker.io/library/busybox:1.36"}, &recProgress{})
 	wantErrContains(t, err, "list images on "+cpName, "ctr exited 2")
 }
 

@@ -113,9 +113,10 @@ func TestStandInNodes(t *testing.T) {
 
 	t.Run("load images", func(t *testing.T) {
 		cache := images.Cache{Dir: t.TempDir(), Docker: dockercli.CLI{}}
+		p.Cache = cache
 		// Not cached and not on the nodes: an error naming the fix, and no
 		// node was touched.
-		err := p.LoadImages(ctx, cache, []string{"docker.io/library/busybox:1.36"}, lab.NoProgress{})
+		err := p.LoadImages(ctx, []string{"docker.io/library/busybox:1.36"}, lab.NoProgress{})
 		var missing *images.MissingError
 		if !errors.As(err, &missing) || !strings.Contains(err.Error(), "ckalab images pull docker.io/library/busybox:1.36") {
 			t.Fatalf("missing image: error %v, want an images.MissingError naming `ckalab images pull`", err)
@@ -129,7 +130,7 @@ func TestStandInNodes(t *testing.T) {
 		}
 		// nginx is already on every node: only busybox is loaded, on each.
 		refs := []string{"docker.io/library/busybox:1.36", "docker.io/library/nginx:1.27"}
-		if err := p.LoadImages(ctx, cache, refs, lab.NoProgress{}); err != nil {
+		if err := p.LoadImages(ctx, refs, lab.NoProgress{}); err != nil {
 			t.Fatal(err)
 		}
 		for _, n := range []string{cp, w1, w2} {

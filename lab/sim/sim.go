@@ -50,6 +50,10 @@ type Provider struct {
 	BinDir string
 	// Now is the clock (certificates' validity).
 	Now func() time.Time
+
+	// defaultBinDir is where `make sim` puts the binaries (doctor's fix
+	// names BinDir when it differs).
+	defaultBinDir string
 }
 
 // New returns a provider using ckalab's standard directories.

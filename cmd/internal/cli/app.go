@@ -10,44 +10,14 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/ckalab/ckalab/grader/checks"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/kind"
-	"github.com/ckalab/ckalab/lab/sim"
+	"github.com/ckalab/ckalab/lab/providers"
 	"github.com/ckalab/ckalab/scenarios"
 	"github.com/spf13/cobra"
 )
-
-// Exit codes, documented in README.md and `ckalab --help`.
-const (
-	ExitOK           = 0 // success; grade: full marks
-	ExitError        = 1 // something went wrong (message on stderr)
-	ExitUsage        = 2 // bad command line
-	ExitChecksFailed = 3 // grade: not full marks; scenario test: a stage failed
-	ExitNoLab        = 4 // no lab running, or it is unhealthy
-)
-
-// Version is set at build time (-ldflags "-X .../cli.Version=v0.1.0").
-var Version = "dev"
-
-// exitError carries an exit code with an optional message.
-type exitError struct {
-	code int
-	msg  string
-}
-
-func (e *exitError) Error() string { return e.msg }
-
-// silentExit ends with a code after the command printed what it had to say.
-func silentExit(code int) error { return &exitError{code: code} }
-
-// usageError is a bad command line.
-func usageError(format string, args ...any) error {
-	return &exitError{code: ExitUsage, msg: fmt.Sprintf(format, args...)}
-}
 
 // Env is everything from the outside world a command may use.
 type Env struct {
@@ -64,6 +34,10 @@ type app struct {
 	context      string
 	scenarioDirs []string
 	verbose      bool
+
+	// cat is the catalog, built once per process (catalog()).
+	cat    *scenarios.Catalog
+	catErr error
 }
 
 // Main runs ckalab and returns its exit code.
@@ -85,39 +59,16 @@ func Main(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.IO.ErrOut, "\n%s\n", stoppedMessage(intr, env.IO.activity.get()))
 		return ExitInterrupted
 	}
-	// Deferred so that it comes after the ERROR line, whichever branch
-	// below prints it.
+	// Deferred so that it comes after the ERROR line.
 	defer a.printTimeoutAdvice(cmd, err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.msg != "" {
-			fmt.Fprintf(env.IO.ErrOut, "%s %s\n", env.IO.Colors().Red("ERROR:"), ee.msg)
-		}
-		if ee.code == ExitUsage {
-			fmt.Fprintln(env.IO.ErrOut, "Run 'ckalab --help' for usage.")
-		}
-		return ee.code
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(env.IO.ErrOut, "%s %s\n", env.IO.Colors().Red("ERROR:"), msg)
 	}
-	if isUsage(err) {
-		fmt.Fprintf(env.IO.ErrOut, "%s %v\nRun 'ckalab --help' for usage.\n", env.IO.Colors().Red("ERROR:"), err)
-		return ExitUsage
+	code := exitCode(err)
+	if code == ExitUsage {
+		fmt.Fprintln(env.IO.ErrOut, "Run 'ckalab --help' for usage.")
 	}
-	fmt.Fprintf(env.IO.ErrOut, "%s %v\n", env.IO.Colors().Red("ERROR:"), err)
-	if errors.Is(err, lab.ErrNotALab) {
-		return ExitNoLab
-	}
-	return ExitError
-}
-
-// isUsage recognises cobra's own argument and flag errors.
-func isUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "required flag"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
+	return code
 }
 
 const rootLong = `ckalab turns your machine into a CKA practice lab and exam simulator.
@@ -146,6 +97,9 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
+		// Runnable, so that cobra checks its arguments (an unknown
+		// command) instead of printing the help.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError("%v", err) })
 	pf := root.PersistentFlags()
@@ -169,6 +123,9 @@ func (a *app) rootCommand() *cobra.Command {
 	sc.GroupID = "author"
 	root.AddCommand(sc)
 	root.AddCommand(a.versionCommand())
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	usageArgs(root)
 	return root
 }
 
@@ -182,18 +139,30 @@ func (a *app) target() lab.Target {
 
 // connect reaches the selected lab.
 func (a *app) connect(ctx context.Context) (*lab.Cluster, error) {
-	c, err := lab.Connect(ctx, a.target())
+	ps, err := a.providers()
+	if err != nil {
+		return nil, err
+	}
+	c, err := lab.Connect(ctx, a.target(), ps)
 	if err != nil {
 		if errors.Is(err, lab.ErrNotALab) {
 			return nil, err
 		}
-		return nil, &exitError{code: ExitNoLab, msg: err.Error() + "\nIs a lab running? `ckalab lab status` tells; `ckalab lab up` starts one (`--provider sim` without Docker)."}
+		return nil, &noLabErr{msg: err.Error() + "\nIs a lab running? `ckalab lab status` tells; `ckalab lab up` starts one (`--provider sim` without Docker)."}
 	}
 	return c, nil
 }
 
-// catalog is the built-in scenarios plus the user's folders.
+// catalog is the built-in scenarios plus the user's folders, read once
+// per process.
 func (a *app) catalog() (*scenarios.Catalog, error) {
+	if a.cat == nil && a.catErr == nil {
+		a.cat, a.catErr = a.readCatalog()
+	}
+	return a.cat, a.catErr
+}
+
+func (a *app) readCatalog() (*scenarios.Catalog, error) {
 	sources := []scenarios.Source{{Name: "builtin", FS: scenarios.Builtin()}}
 	dirs := append([]string(nil), a.scenarioDirs...)
 	if env := a.env.Getenv("CKALAB_SCENARIOS"); env != "" {
@@ -210,43 +179,23 @@ func (a *app) catalog() (*scenarios.Catalog, error) {
 
 func (a *app) loader() scenarios.Loader { return scenarios.Loader{Kinds: checks.All()} }
 
-// providers are the lab kinds this build knows, by name.
-func (a *app) providers() (map[string]lab.Provider, error) {
+// providers are the lab providers this build knows (lab/providers), with
+// ckalab's folders, clock and environment. A new lab preloads every image
+// the catalog uses; the catalog is read only when a lab is made.
+func (a *app) providers() (lab.Providers, error) {
 	d, err := a.dirs()
 	if err != nil {
-		return nil, err
+		return lab.Providers{}, err
 	}
-	p := sim.New(d, a.env.Now)
-	if bin := a.env.Getenv("CKALAB_SIM_BIN"); bin != "" {
-		p.BinDir = bin
+	preload := func() []string {
+		cat, err := a.catalog()
+		if err != nil {
+			return nil // `ckalab start` reports the catalog's problem
+		}
+		return catalogImages(cat)
 	}
-	k, err := a.kindProvider()
-	if err != nil {
-		return nil, err
-	}
-	return map[string]lab.Provider{"sim": p, "kind": k}, nil
-}
-
-// kindProvider is the kind lab, with its node image from $CKALAB_KIND_IMAGE
-// and every image the catalog uses preloaded from the image cache.
-func (a *app) kindProvider() (*kind.Provider, error) {
-	d, err := a.dirs()
-	if err != nil {
-		return nil, err
-	}
-	k := kind.New(d)
-	if img := a.env.Getenv("CKALAB_KIND_IMAGE"); img != "" {
-		k.Image = img
-	}
-	if name := a.env.Getenv("CKALAB_KIND_CLUSTER"); name != "" {
-		// Another kind cluster name gives other node names too; tests use
-		// one of their own so that they never see or touch the user's lab.
-		k.KindCluster = name
-	}
-	if cat, err := a.catalog(); err == nil {
-		k.Preload = catalogImages(cat)
-	}
-	return k, nil
+	return lab.Providers{Registry: providers.All(),
+		Settings: lab.Settings{Dirs: d, Now: a.env.Now, Getenv: a.env.Getenv, Preload: preload}}, nil
 }
 
 func (a *app) completeContexts(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {

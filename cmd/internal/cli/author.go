@@ -62,7 +62,7 @@ on one lab at the same time, as an exam would.`,
 				fmt.Fprintf(io.Out, "%s %s: %s, %d checks, %d points\n", c.SuccessIcon(), file, s.ID, len(s.Checks), s.Points())
 			}
 			if bad > 0 {
-				return &exitError{code: ExitError, msg: fmt.Sprintf("%d of %d file(s) have problems", bad, len(args))}
+				return fmt.Errorf("%d of %d file(s) have problems", bad, len(args))
 			}
 			if conflicts {
 				return a.printConflicts(loaded)
@@ -170,7 +170,7 @@ marks); clean up. A path (scenario.yaml or its folder) tests a scenario outside 
 				fmt.Fprintf(io.Out, "%d scenario(s) tested, %d failed\n", len(reports), failed)
 			}
 			if failed > 0 {
-				return silentExit(ExitChecksFailed)
+				return errChecksFailed
 			}
 			return nil
 		},

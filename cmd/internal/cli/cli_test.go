@@ -26,6 +26,7 @@ func TestVersion(t *testing.T) {
 	r := h.expect(cli.ExitOK, "version")
 	contains(t, "version", r.stdout,
 		"ckalab "+cli.Version+" (go",
+		"kind lab: Kubernetes v1.37.2, node image ckalab/node:v1.37.2\n",
 		"sim lab: Kubernetes v1.37.2, kwok ",
 		"scenario format: ckalab.dev/v1alpha1\n")
 	if r.stderr != "" {
@@ -33,20 +34,18 @@ func TestVersion(t *testing.T) {
 	}
 
 	r = h.expect(cli.ExitOK, "version", "-o", "json")
-	var v map[string]string
+	var v struct {
+		Version, Go, Platform, ScenarioAPI string
+		Labs                               map[string]string
+	}
 	if err := json.Unmarshal([]byte(r.stdout), &v); err != nil {
 		t.Fatalf("version -o json: not JSON: %v\n%s", err, r.stdout)
 	}
-	want := map[string]string{"version": cli.Version, "simKubernetes": "v1.37.2", "scenarioAPI": "ckalab.dev/v1alpha1"}
-	for k, w := range want {
-		if v[k] != w {
-			t.Errorf("version -o json: %s = %q, want %q", k, v[k], w)
-		}
+	if v.Version != cli.Version || v.ScenarioAPI != "ckalab.dev/v1alpha1" || v.Go == "" || v.Platform == "" {
+		t.Errorf("version -o json: %+v", v)
 	}
-	for _, k := range []string{"go", "platform", "simKwok"} {
-		if v[k] == "" {
-			t.Errorf("version -o json: %s is empty:\n%s", k, r.stdout)
-		}
+	if !strings.HasPrefix(v.Labs["sim"], "Kubernetes v1.37.2, kwok v") || v.Labs["kind"] != "Kubernetes v1.37.2, node image ckalab/node:v1.37.2" {
+		t.Errorf("version -o json: labs = %q", v.Labs)
 	}
 }
 
@@ -75,6 +74,9 @@ func TestUsageErrors(t *testing.T) {
 	}{
 		{"unknown command", []string{"bogus"}, nil, `unknown command "bogus" for "ckalab"`},
 		{"unknown subcommand", []string{"lab", "bogus"}, nil, `unknown command "bogus" for "ckalab lab"`},
+		{"a typo of a command", []string{"lsit"}, nil, "unknown command \"lsit\" for \"ckalab\"\n\nDid you mean this?\n\tlist"},
+		{"a typo of a subcommand", []string{"lab", "stauts"}, nil, "unknown command \"stauts\" for \"ckalab lab\"\n\nDid you mean this?\n\tstatus"},
+		{"an argument to cobra's completion command", []string{"completion", "bash", "extra"}, nil, `unknown command "extra" for "ckalab completion bash"`},
 		{"argument to a command without arguments", []string{"version", "extra"}, nil, `unknown command "extra" for "ckalab version"`},
 		{"unknown flag", []string{"--bogus"}, nil, "unknown flag: --bogus"},
 		{"unknown flag of a subcommand", []string{"list", "--bogus"}, nil, "unknown flag: --bogus"},
@@ -92,7 +94,7 @@ func TestUsageErrors(t *testing.T) {
 		{"scenario test -o yaml", []string{"scenario", "test", "--all", "-o", "yaml"}, nil, `--output "yaml": want text or json`},
 		{"scenario test without ids or --all", []string{"scenario", "test"}, nil, "name scenarios or pass --all"},
 		{"scenario test with ids and --all", []string{"scenario", "test", "--all", "rbac-deployer"}, nil, "name scenarios or pass --all"},
-		{"lab up --image with the sim", []string{"lab", "up", "--provider", "sim", "--image", "x:1"}, nil, "--image is for the kind provider"},
+		{"lab up --image with the sim", []string{"lab", "up", "--provider", "sim", "--image", "x:1"}, nil, "--image: the sim provider's nodes do not boot from an image"},
 		{"ssh with two nodes", []string{"ssh", "ckalab-worker", "ckalab-worker2"}, nil, "one node, then the command after --: ckalab ssh <node> -- <command>..."},
 		{"ssh without a node", []string{"ssh"}, nil, "requires at least 1 arg(s), only received 0"},
 		{"images pull a bad name", []string{"images", "pull", "Busybox"}, nil, `image "Busybox": repository names are lower case (an argument is an image like busybox:1.36 or a scenario id)`},
@@ -329,7 +331,7 @@ func TestLabCommandsWithoutLab(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("lab status: stdout not empty:\n%s", r.stdout)
 	}
-	if want := "No lab is running. Start one with: ckalab lab up --provider kind, or ckalab lab up --provider sim (no Docker)\n"; r.stderr != want {
+	if want := "No lab is running. Start one with: ckalab lab up --provider kind, or ckalab lab up --provider sim\n"; r.stderr != want {
 		t.Errorf("lab status: stderr %q, want %q", r.stderr, want)
 	}
 

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/ckalab/ckalab/lab/doctor"
-	"github.com/ckalab/ckalab/lab/sim"
 	"github.com/spf13/cobra"
 )
 
@@ -43,19 +42,21 @@ func (a *app) doctorCommand() *cobra.Command {
 			if err := checkOutput(output, "table", "json"); err != nil {
 				return err
 			}
-			d, err := a.dirs()
+			ps, err := a.providers()
 			if err != nil {
 				return err
 			}
-			binDir := sim.DefaultBinDir(d)
-			if env := a.env.Getenv("CKALAB_SIM_BIN"); env != "" {
-				binDir = env
+			all, err := ps.All()
+			if err != nil {
+				return err
 			}
-			doc := doctor.New(doctor.Host(a.env.Getenv), doctor.Options{
-				SimBinDir:            binDir,
-				DefaultSimBinDir:     sim.DefaultBinDir(d),
-				SimKubernetesVersion: sim.KubernetesVersion,
-			})
+			var opts doctor.Options
+			for _, p := range all {
+				if c, ok := p.(doctor.Contributor); ok {
+					c.DoctorOptions(&opts)
+				}
+			}
+			doc := doctor.New(doctor.Host(a.env.Getenv), opts)
 			results := doc.Run(cmd.Context())
 			failed := doctor.Failed(results)
 			if output == "json" {
@@ -66,7 +67,7 @@ func (a *app) doctorCommand() *cobra.Command {
 				return err
 			}
 			if failed {
-				return silentExit(ExitChecksFailed)
+				return errChecksFailed
 			}
 			return nil
 		},

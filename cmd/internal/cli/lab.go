@@ -2,42 +2,45 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/kind"
+	"github.com/ckalab/ckalab/lab/providers"
 	"github.com/spf13/cobra"
 )
-
-// defaultProvider is kind: real nodes are what the exam has. The sim needs
-// no Docker and serves API-level practice, CI and tests.
-const defaultProvider = "kind"
 
 func (a *app) labCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Create, inspect and remove the practice cluster",
-		Long: `A lab is a practice cluster with nodes ckalab-control-plane, ckalab-worker and ckalab-worker2.
-
-Providers:
-  kind  one control plane and two workers as Docker containers (sigs.k8s.io/kind): real
-        kubelets, containers, pod networking with NetworkPolicy, static pods, etcd, and a
-        root shell on each node ('ckalab ssh'). Node image: ckalab/node:v1.37.2, built
-        offline by 'make kind-image' (or --image kindest/node:v1.37.0 with a registry).
-  sim   the real etcd, kube-apiserver, kube-controller-manager and kube-scheduler (v1.37.2)
-        on loopback, with nodes simulated by kwok. No Docker. API-level practice:
-        RBAC, admission, scheduling, controllers. Build it once with 'make sim'.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+		Long:  "A lab is a practice cluster with nodes ckalab-control-plane, ckalab-worker and ckalab-worker2.\n\n" + providersHelp(providers.All()),
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(a.labUpCommand(), a.labDownCommand(), a.labStatusCommand(), a.labKubeconfigCommand(), a.labResetCommand())
 	return cmd
+}
+
+// providersHelp lists the registered providers for --help, the default
+// first.
+func providersHelp(reg lab.Registry) string {
+	var b strings.Builder
+	b.WriteString("Providers:")
+	for _, r := range reg {
+		for i, line := range strings.Split(r.Summary, "\n") {
+			name := ""
+			if i == 0 {
+				name = r.Name
+			}
+			fmt.Fprintf(&b, "\n  %-6s%s", name, line)
+		}
+	}
+	return b.String()
 }
 
 // provider picks the provider by flag, else $CKALAB_PROVIDER, else the default.
@@ -52,17 +55,18 @@ func (a *app) provider(cmd *cobra.Command, flag string) (lab.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, ok := ps[name]
-	if !ok {
-		return nil, usageError("%s %q: unknown provider (known: %s)", from, name, strings.Join(slices.Sorted(maps.Keys(ps)), ", "))
+	p, err := ps.New(name)
+	var unknown *lab.UnknownProviderError
+	if errors.As(err, &unknown) {
+		return nil, usageError("%s %v", from, err)
 	}
-	return p, nil
+	return p, err
 }
 
 // providerOrRunning is the provider named by --provider or
-// $CKALAB_PROVIDER; without either, that of the lab that runs (kind first),
-// so that `lab status` and `lab down` find whichever lab the user started.
-// With neither a name nor a running lab it returns nil.
+// $CKALAB_PROVIDER; without either, that of the lab that runs (in registry
+// order), so that `lab status` and `lab down` find whichever lab the user
+// started. With neither a name nor a running lab it returns nil.
 func (a *app) providerOrRunning(cmd *cobra.Command, flag string) (lab.Provider, lab.Status, error) {
 	if cmd.Flags().Changed("provider") || a.env.Getenv("CKALAB_PROVIDER") != "" {
 		p, err := a.provider(cmd, flag)
@@ -72,25 +76,49 @@ func (a *app) providerOrRunning(cmd *cobra.Command, flag string) (lab.Provider, 
 		st, err := p.Status(cmd.Context())
 		return p, st, err
 	}
+	p, st, err := a.running(cmd.Context(), func(lab.Provider) bool { return true })
+	if err != nil {
+		return nil, lab.Status{}, err
+	}
+	return p, st, nil
+}
+
+// running is the first provider, in registry order, that has a lab
+// running and passes keep.
+func (a *app) running(ctx context.Context, keep func(lab.Provider) bool) (lab.Provider, lab.Status, error) {
 	ps, err := a.providers()
 	if err != nil {
 		return nil, lab.Status{}, err
 	}
-	for _, name := range []string{"kind", "sim"} {
+	all, err := ps.All()
+	if err != nil {
+		return nil, lab.Status{}, err
+	}
+	for _, p := range all {
+		if !keep(p) {
+			continue
+		}
 		// A provider that cannot tell (no Docker for kind) has no lab.
-		if st, err := ps[name].Status(cmd.Context()); err == nil && st.Exists {
-			return ps[name], st, nil
+		if st, err := p.Status(ctx); err == nil && st.Exists {
+			return p, st, nil
 		}
 	}
 	return nil, lab.Status{}, nil
 }
 
 // noLab is what lab commands say when no lab runs and none was named.
-const noLab = "No lab is running. Start one with: ckalab lab up --provider kind, or ckalab lab up --provider sim (no Docker)"
+func noLab() string {
+	var starts []string
+	for _, r := range providers.All() {
+		starts = append(starts, "ckalab lab up --provider "+r.Name)
+	}
+	return "No lab is running. Start one with: " + strings.Join(starts, ", or ")
+}
 
 func providerFlag(cmd *cobra.Command, target *string) {
-	cmd.Flags().StringVar(target, "provider", defaultProvider, "lab provider: kind or sim (also $CKALAB_PROVIDER)")
-	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions([]string{"kind", "sim"}, cobra.ShellCompDirectiveNoFileComp))
+	reg := providers.All()
+	cmd.Flags().StringVar(target, "provider", reg.Default(), "lab provider: "+strings.Join(reg.Names(), " or ")+" (also $CKALAB_PROVIDER)")
+	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(reg.Names(), cobra.ShellCompDirectiveNoFileComp))
 }
 
 func (a *app) labUpCommand() *cobra.Command {
@@ -98,7 +126,7 @@ func (a *app) labUpCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start a lab and point kubectl at it",
-		Long: `Start a lab (kind unless --provider or $CKALAB_PROVIDER says otherwise). Its context
+		Long: `Start a lab (the --provider default unless $CKALAB_PROVIDER says otherwise). Its context
 (kind-ckalab, ckalab-sim) is added to your kubeconfig
 ($KUBECONFIG or ~/.kube/config, or --kubeconfig) and made current, as kind does.
 On a running lab (of any provider, when none is named) it says so and changes nothing.`,
@@ -117,16 +145,18 @@ On a running lab (of any provider, when none is named) it says so and changes no
 					return err
 				}
 			}
-			if k, ok := p.(*kind.Provider); ok && image != "" {
-				k.Image = image
-			} else if image != "" {
-				return usageError("--image is for the kind provider")
+			if image != "" {
+				setter, ok := p.(lab.NodeImageSetter)
+				if !ok {
+					return usageError("--image: the %s provider's nodes do not boot from an image", p.Name())
+				}
+				setter.SetNodeImage(image)
 			}
 			return a.labUp(cmd.Context(), p)
 		},
 	}
 	providerFlag(cmd, &providerName)
-	cmd.Flags().StringVar(&image, "image", "", "kind node image (default "+kind.DefaultImage+"; also $CKALAB_KIND_IMAGE)")
+	cmd.Flags().StringVar(&image, "image", "", "node image, for providers whose nodes boot from one (see `ckalab lab --help`)")
 	return cmd
 }
 
@@ -212,7 +242,7 @@ func (a *app) labDownCommand() *cobra.Command {
 		Long: `Stop the lab and remove all its processes and files, and its context from your
 kubeconfig. When that context was current, the one that was current before the lab's
 'lab up' is made current again (if your kubeconfig still has it).
-Without --provider (or $CKALAB_PROVIDER) it removes the lab that runs, kind first.`,
+Without --provider (or $CKALAB_PROVIDER) it removes the lab that runs (providers in the order 'ckalab lab --help' lists them).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			p, st, err := a.providerOrRunning(cmd, providerName)
@@ -292,7 +322,7 @@ func (a *app) labStatusCommand() *cobra.Command {
 			p, st, err := a.providerOrRunning(cmd, providerName)
 			if err != nil {
 				if p != nil && st.Exists {
-					return &exitError{code: ExitNoLab, msg: fmt.Sprintf("%v\nRemove what is left of the %s lab with `ckalab lab down --provider %s`", err, p.Name(), p.Name())}
+					return &noLabErr{msg: fmt.Sprintf("%v\nRemove what is left of the %s lab with `ckalab lab down --provider %s`", err, p.Name(), p.Name())}
 				}
 				return err
 			}
@@ -313,7 +343,7 @@ func (a *app) labStatusCommand() *cobra.Command {
 				return err
 			}
 			if !st.Exists || !st.Healthy {
-				return silentExit(ExitNoLab)
+				return &noLabErr{}
 			}
 			return nil
 		},
@@ -327,7 +357,7 @@ func (a *app) printStatus(st lab.Status) error {
 	io := a.env.IO
 	c := io.Colors()
 	if st.Provider == "none" {
-		fmt.Fprintln(io.ErrOut, noLab)
+		fmt.Fprintln(io.ErrOut, noLab())
 		return nil
 	}
 	if !st.Exists {
@@ -382,10 +412,10 @@ func (a *app) labKubeconfigCommand() *cobra.Command {
 				return err
 			}
 			if p == nil {
-				return &exitError{code: ExitNoLab, msg: "no lab is running"}
+				return &noLabErr{msg: "no lab is running"}
 			}
 			if !st.Exists {
-				return &exitError{code: ExitNoLab, msg: "no " + p.Name() + " lab is running"}
+				return &noLabErr{msg: "no " + p.Name() + " lab is running"}
 			}
 			if _, err := os.Stat(st.KubeconfigPath); err != nil {
 				return err

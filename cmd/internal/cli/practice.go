@@ -15,7 +15,6 @@ import (
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/lab/images"
-	"github.com/ckalab/ckalab/lab/kind"
 	"github.com/ckalab/ckalab/scenarios"
 	"github.com/ckalab/ckalab/scenarios/runner"
 	"github.com/spf13/cobra"
@@ -24,9 +23,9 @@ import (
 // session is a connected lab with its runner and attempt store.
 type session struct {
 	cluster *lab.Cluster
-	// kind is the lab's provider when it is a kind lab: node exec and
-	// image loading go through it.
-	kind    *kind.Provider
+	// images loads container images into the lab's nodes; nil when its
+	// provider has no nodes to load into.
+	images  lab.ImageLoader
 	runner  *runner.Runner
 	store   runner.Store
 	catalog *scenarios.Catalog
@@ -47,12 +46,11 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	var k *kind.Provider
-	if c.Info.Provider == kind.ProviderName {
-		if k, err = a.kindProvider(); err != nil {
-			return nil, err
+	var loader lab.ImageLoader
+	if ps, err := a.providers(); err == nil {
+		if p, err := ps.New(c.Info.Provider); err == nil {
+			loader, _ = p.(lab.ImageLoader)
 		}
-		c.Exec = k
 	}
 	// A lab made by an older ckalab has no baseline: commands that need it
 	// (start, reset) say so through the runner; the others work.
@@ -62,7 +60,7 @@ func (a *app) session(ctx context.Context) (*session, error) {
 		return nil, err
 	}
 	return &session{
-		kind:    k,
+		images:  loader,
 		cluster: c,
 		runner: &runner.Runner{Cluster: c, AnswerRoot: d.Answers(c.Context),
 			Grading: grader.Options{Now: a.env.Now}, Baseline: base},
@@ -72,17 +70,17 @@ func (a *app) session(ctx context.Context) (*session, error) {
 	}, nil
 }
 
-// ensureImages loads the images a scenario lists into a kind lab's nodes
+// ensureImages loads the images a scenario lists into the lab's nodes
 // from the image cache, before setup changes anything.
 func (a *app) ensureImages(ctx context.Context, s *session, sc *scenarios.Scenario) error {
-	if s.kind == nil || len(sc.File.Images) == 0 {
+	if s.images == nil || len(sc.File.Images) == 0 {
 		return nil
 	}
 	refs, err := images.NormalizeAll(sc.File.Images)
 	if err != nil {
 		return fmt.Errorf("scenario %s: %w", sc.ID, err)
 	}
-	return s.kind.LoadImages(ctx, s.kind.Cache, refs, &progress{io: a.env.IO, now: a.env.Now})
+	return s.images.LoadImages(ctx, refs, &progress{io: a.env.IO, now: a.env.Now})
 }
 
 // forgetContext drops the attempts of a lab that went away.
@@ -184,7 +182,7 @@ func (a *app) listCommand() *cobra.Command {
 			}
 			// The lab is optional here: without one, nothing is marked.
 			var info *lab.Info
-			if c, err := lab.Connect(cmd.Context(), a.target()); err == nil {
+			if c, err := lab.Connect(cmd.Context(), a.target(), lab.Providers{}); err == nil {
 				info = &c.Info
 			}
 			if _, ok := scenarios.DomainWeights()[domain]; domain != "" && !ok {
@@ -247,7 +245,7 @@ func (a *app) showCommand() *cobra.Command {
 				return err
 			}
 			td := scenarios.DefaultTemplateData()
-			if c, err := lab.Connect(cmd.Context(), a.target()); err == nil {
+			if c, err := lab.Connect(cmd.Context(), a.target(), lab.Providers{}); err == nil {
 				td.Nodes = c.Info.Names()
 			}
 			s, err := cat.Load(args[0], td)
@@ -409,7 +407,7 @@ func (a *app) grade(cmd *cobra.Command, s *session, sc *scenarios.Scenario, outp
 		return err
 	}
 	if !rep.Passed {
-		return silentExit(ExitChecksFailed)
+		return errChecksFailed
 	}
 	return nil
 }

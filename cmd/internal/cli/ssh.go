@@ -6,7 +6,6 @@ import (
 	"os/exec"
 
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/kind"
 	"github.com/spf13/cobra"
 )
 
@@ -14,23 +13,25 @@ func (a *app) sshCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "ssh <node> [-- <command>...]",
 		Short: "Open a root shell on a lab node, as the exam's ssh does",
-		Long: `Open an interactive root shell on a node of the kind lab (ckalab-control-plane,
+		Long: `Open an interactive root shell on a node of the lab (ckalab-control-plane,
 ckalab-worker, ckalab-worker2), as 'ssh <node>' then 'sudo -i' on the exam. Leave with 'exit'.
 With a command after --, run it there instead and exit with its code.
 
-This works while the API server is down: it goes through Docker, not Kubernetes.
-The sim lab has no nodes to log into.`,
+This works while the API server is down: it goes through the provider (Docker for
+kind), not Kubernetes. The sim lab has no nodes to log into.`,
 		Example: `  ckalab ssh ckalab-control-plane
   ckalab ssh ckalab-worker -- systemctl status kubelet`,
 		GroupID: "lab",
 		Args:    cobra.MinimumNArgs(1),
-		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
 			if len(args) > 0 {
 				return nil, cobra.ShellCompDirectiveNoFileComp
 			}
 			var names []string
-			for _, n := range kind.Info().Nodes {
-				names = append(names, n.Name)
+			if p, _, err := a.shellLab(cmd); err == nil && p != nil {
+				for _, n := range p.Info().Nodes {
+					names = append(names, n.Name)
+				}
 			}
 			return names, cobra.ShellCompDirectiveNoFileComp
 		},
@@ -38,16 +39,12 @@ The sim lab has no nodes to log into.`,
 			if cmd.ArgsLenAtDash() > 1 || (cmd.ArgsLenAtDash() < 0 && len(args) > 1) {
 				return usageError("one node, then the command after --: ckalab ssh <node> -- <command>...")
 			}
-			k, err := a.kindProvider()
+			p, shell, err := a.shellLab(cmd)
 			if err != nil {
 				return err
 			}
-			st, err := k.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if !st.Exists {
-				return &exitError{code: ExitNoLab, msg: "no kind lab is running: `ckalab lab up --provider kind` starts one (the sim lab has no nodes to log into)"}
+			if p == nil {
+				return &noLabErr{msg: "no lab with nodes to log into is running (`ckalab lab status` shows what runs; a sim lab has no nodes to log into): " + noLab()}
 			}
 			io := a.env.IO
 			sio := lab.ShellIO{
@@ -57,13 +54,35 @@ The sim lab has no nodes to log into.`,
 			if len(sio.Command) == 0 {
 				fmt.Fprintf(io.ErrOut, "Root shell on %s; `exit` returns here.\n", args[0])
 			}
-			err = k.Shell(cmd.Context(), args[0], sio)
+			err = shell.Shell(cmd.Context(), args[0], sio)
 			var exitErr *exec.ExitError
 			if errors.As(err, &exitErr) {
 				// The remote command's own code, as ssh passes it on.
-				return silentExit(exitErr.ExitCode())
+				return &remoteExitErr{code: exitErr.ExitCode()}
 			}
 			return err
 		},
 	}
+}
+
+// shellLab is the running lab whose provider opens shells in its nodes:
+// the one --provider or $CKALAB_PROVIDER names, else the first running.
+// Both are nil when none runs.
+func (a *app) shellLab(cmd *cobra.Command) (lab.Provider, lab.Shell, error) {
+	if a.env.Getenv("CKALAB_PROVIDER") != "" {
+		p, st, err := a.providerOrRunning(cmd, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		shell, ok := p.(lab.Shell)
+		if !ok || !st.Exists {
+			return nil, nil, nil
+		}
+		return p, shell, nil
+	}
+	p, _, err := a.running(cmd.Context(), func(p lab.Provider) bool { _, ok := p.(lab.Shell); return ok })
+	if err != nil || p == nil {
+		return nil, nil, err
+	}
+	return p, p.(lab.Shell), nil
 }

@@ -4,17 +4,21 @@ import (
 	"fmt"
 	"runtime"
 
-	"github.com/ckalab/ckalab/lab/sim"
+	"github.com/ckalab/ckalab/lab/providers"
+	"github.com/ckalab/ckalab/scenarios"
 	"github.com/spf13/cobra"
 )
+
+// Version is set at build time (-ldflags "-X .../cli.Version=v0.1.0").
+var Version = "dev"
 
 type versionInfo struct {
 	Version     string `json:"version"`
 	Go          string `json:"go"`
 	Platform    string `json:"platform"`
-	SimK8s      string `json:"simKubernetes"`
-	SimKwok     string `json:"simKwok"`
 	ScenarioAPI string `json:"scenarioAPI"`
+	// Labs says what each provider's labs run.
+	Labs map[string]string `json:"labs"`
 }
 
 func (a *app) versionCommand() *cobra.Command {
@@ -27,13 +31,21 @@ func (a *app) versionCommand() *cobra.Command {
 			if err := checkOutput(output, "text", "json"); err != nil {
 				return err
 			}
+			reg := providers.All()
 			v := versionInfo{Version: Version, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-				SimK8s: sim.KubernetesVersion, SimKwok: sim.KwokVersion, ScenarioAPI: "ckalab.dev/v1alpha1"}
+				ScenarioAPI: scenarios.APIVersion, Labs: map[string]string{}}
+			for _, r := range reg {
+				v.Labs[r.Name] = r.Runs
+			}
 			if output == "json" {
 				return writeJSON(a.env.IO.Out, v)
 			}
-			fmt.Fprintf(a.env.IO.Out, "ckalab %s (%s, %s)\nsim lab: Kubernetes %s, kwok %s\nscenario format: %s\n",
-				v.Version, v.Go, v.Platform, v.SimK8s, v.SimKwok, v.ScenarioAPI)
+			out := a.env.IO.Out
+			fmt.Fprintf(out, "ckalab %s (%s, %s)\n", v.Version, v.Go, v.Platform)
+			for _, r := range reg {
+				fmt.Fprintf(out, "%s lab: %s\n", r.Name, r.Runs)
+			}
+			fmt.Fprintf(out, "scenario format: %s\n", v.ScenarioAPI)
 			return nil
 		},
 	}
