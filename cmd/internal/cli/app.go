@@ -28,6 +28,15 @@ type Env struct {
 }
 
 // app holds the global flags and lazily built dependencies.
+//
+// Every command is an options struct and a run function, in the file named
+// after it (labup.go for `lab up`): its constructor (xCommand) only binds
+// flags and arguments to the options' exported fields and calls runX, so
+// that a test can call runX with options of its own. The unexported fields
+// are what the command uses of the world: app, and, where a test may fake
+// it, the lab (a sessionFunc, or labInfo). An optional argument or flag
+// whose absence means something (the current attempt, $CKALAB_PROVIDER) is
+// a *string, nil when not given.
 type app struct {
 	env          Env
 	kubeconfig   string
@@ -153,6 +162,16 @@ func (a *app) connect(ctx context.Context) (*lab.Cluster, error) {
 	return c, nil
 }
 
+// labInfo is the marker of the selected lab, or nil when none is
+// reachable: list and show work without a lab and only use one to say more.
+func (a *app) labInfo(ctx context.Context) *lab.Info {
+	c, err := lab.Connect(ctx, a.target(), lab.Providers{})
+	if err != nil {
+		return nil
+	}
+	return &c.Info
+}
+
 // catalog is the built-in scenarios plus the user's folders, read once
 // per process.
 func (a *app) catalog() (*scenarios.Catalog, error) {
@@ -160,6 +179,15 @@ func (a *app) catalog() (*scenarios.Catalog, error) {
 		a.cat, a.catErr = a.readCatalog()
 	}
 	return a.cat, a.catErr
+}
+
+// allScenarios loads every scenario of the catalog, rendered without a lab.
+func (a *app) allScenarios() ([]*scenarios.Scenario, error) {
+	cat, err := a.catalog()
+	if err != nil {
+		return nil, err
+	}
+	return cat.LoadAll(scenarios.DefaultTemplateData())
 }
 
 func (a *app) readCatalog() (*scenarios.Catalog, error) {

@@ -333,7 +333,12 @@ func TestLabCommandsWithoutLab(t *testing.T) {
 	if r.stdout != "" {
 		t.Errorf("lab status: stdout not empty:\n%s", r.stdout)
 	}
-	if want := "No lab is running. Start one with: ckalab lab up --provider kind, or ckalab lab up --provider sim\n"; r.stderr != want {
+	// One way to start a lab per registered provider (kind, sim).
+	var starts []string
+	for _, name := range providers.All().Names() {
+		starts = append(starts, "ckalab lab up --provider "+name)
+	}
+	if want := "No lab is running. Start one with: " + strings.Join(starts, ", or ") + "\n"; r.stderr != want {
 		t.Errorf("lab status: stderr %q, want %q", r.stderr, want)
 	}
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -30,50 +31,56 @@ type doctorResult struct {
 	Checks []doctor.Result `json:"checks"`
 }
 
+type doctorOptions struct {
+	app *app
+
+	Output string
+}
+
 func (a *app) doctorCommand() *cobra.Command {
-	var output string
+	opts := &doctorOptions{app: a}
 	cmd := &cobra.Command{
 		Use:     "doctor",
 		Short:   "Check that this machine can run a lab, and say how to fix what is missing",
 		Long:    doctorLong,
 		GroupID: "lab",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "table", "json"); err != nil {
-				return err
-			}
-			ps, err := a.providers()
-			if err != nil {
-				return err
-			}
-			all, err := ps.All()
-			if err != nil {
-				return err
-			}
-			var opts doctor.Options
-			for _, p := range all {
-				if c, ok := p.(doctor.Contributor); ok {
-					c.DoctorOptions(&opts)
-				}
-			}
-			doc := doctor.New(doctor.Host(a.env.Getenv), opts)
-			results := doc.Run(cmd.Context())
-			failed := doctor.Failed(results)
-			if output == "json" {
-				if err := writeJSON(a.env.IO.Out, doctorResult{OK: !failed, Checks: results}); err != nil {
-					return err
-				}
-			} else if err := a.printDoctor(results); err != nil {
-				return err
-			}
-			if failed {
-				return errChecksFailed
-			}
-			return nil
-		},
+		RunE:    func(cmd *cobra.Command, _ []string) error { return runDoctor(cmd.Context(), opts) },
 	}
-	outputFlag(cmd, &output, "table", "json")
+	outputFlag(cmd, &opts.Output, "table", "json")
 	return cmd
+}
+
+// runDoctor runs the host checks, with what each provider adds to them; a
+// failed check is errChecksFailed after the report.
+func runDoctor(ctx context.Context, opts *doctorOptions) error {
+	if err := checkOutput(opts.Output, "table", "json"); err != nil {
+		return err
+	}
+	a := opts.app
+	ps, err := a.providers()
+	if err != nil {
+		return err
+	}
+	all, err := ps.All()
+	if err != nil {
+		return err
+	}
+	var dopts doctor.Options
+	for _, p := range all {
+		if c, ok := p.(doctor.Contributor); ok {
+			c.DoctorOptions(&dopts)
+		}
+	}
+	results := doctor.New(doctor.Host(a.env.Getenv), dopts).Run(ctx)
+	failed := doctor.Failed(results)
+	if err := a.render(opts.Output, doctorResult{OK: !failed, Checks: results}, func() error { return a.printDoctor(results) }); err != nil {
+		return err
+	}
+	if failed {
+		return errChecksFailed
+	}
+	return nil
 }
 
 func (a *app) printDoctor(results []doctor.Result) error {

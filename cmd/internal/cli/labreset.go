@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/scenarios/runner"
 	"github.com/spf13/cobra"
 )
 
@@ -20,9 +18,16 @@ type resetReport struct {
 	DryRun      bool     `json:"dryRun,omitempty"`
 }
 
+type labResetOptions struct {
+	app     *app
+	session sessionFunc
+
+	DryRun bool
+	Output string
+}
+
 func (a *app) labResetCommand() *cobra.Command {
-	var dryRun bool
-	var output string
+	opts := &labResetOptions{app: a, session: a.session}
 	cmd := &cobra.Command{
 		Use:   "reset",
 		Short: "Bring the whole lab back to how it was new, without recreating it",
@@ -33,87 +38,69 @@ kube-system ConfigMaps and Deployments, RBAC) and, on kind, static pod manifests
 and containerd configuration. The current task is forgotten. --dry-run only lists the
 differences.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
-			s, err := a.session(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := s.store.Check(); err != nil {
-				return err
-			}
-			rep := resetReport{Context: s.cluster.Context, DryRun: dryRun}
-			if dryRun {
-				rep.Differences, err = s.runner.Compare(cmd.Context())
-			} else {
-				p := &progress{io: a.env.IO, now: a.env.Now}
-				err = lab.Step(p, "Bringing the lab back to its baseline", func() error {
-					rep.Differences, err = s.runner.RestoreBaseline(cmd.Context(), nil, true)
-					return err
-				})
-			}
-			if err != nil {
-				return a.labAdvice(s, err)
-			}
-			if !dryRun {
-				if err := s.store.Forget(s.cluster.Context); err != nil {
-					return err
-				}
-				if err := os.RemoveAll(s.runner.AnswerRoot); err != nil {
-					return fmt.Errorf("remove answer folders: %w", err)
-				}
-			}
-			if rep.Differences == nil {
-				rep.Differences = []string{}
-			}
-			if output == "json" {
-				return writeJSON(a.env.IO.Out, rep)
-			}
-			for _, d := range rep.Differences {
-				fmt.Fprintln(a.env.IO.Out, d)
-			}
-			c := a.env.IO.Colors()
-			switch {
-			case len(rep.Differences) == 0:
-				fmt.Fprintf(a.env.IO.ErrOut, "%s The lab is as new: nothing differs from its baseline.\n", c.SuccessIcon())
-			case dryRun:
-				fmt.Fprintf(a.env.IO.ErrOut, "%d difference(s) from the baseline; `ckalab lab reset` undoes them.\n", len(rep.Differences))
-			default:
-				fmt.Fprintf(a.env.IO.ErrOut, "%s The lab is as new (%d difference(s) undone).\n", c.SuccessIcon(), len(rep.Differences))
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return runLabReset(cmd.Context(), opts) },
 	}
-	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "only list what differs from the baseline")
-	outputFlag(cmd, &output, "text", "json")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "only list what differs from the baseline")
+	outputFlag(cmd, &opts.Output, "text", "json")
 	return cmd
 }
 
-// maxRestoredShown bounds the "restored:" line; `lab reset --dry-run`
-// lists everything.
-const maxRestoredShown = 6
-
-// printRestored says in one line what an earlier attempt had left and
-// start or reset undid.
-func (a *app) printRestored(lines []string) {
-	if len(lines) == 0 {
-		return
+func runLabReset(ctx context.Context, opts *labResetOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
 	}
-	shown := lines
-	if len(shown) > maxRestoredShown {
-		shown = append(shown[:maxRestoredShown:maxRestoredShown], fmt.Sprintf("and %d more", len(lines)-maxRestoredShown))
+	a := opts.app
+	s, err := opts.session(ctx)
+	if err != nil {
+		return err
 	}
-	fmt.Fprintf(a.env.IO.ErrOut, "%s\n", a.env.IO.Colors().Faint("restored: "+strings.Join(shown, "; ")))
+	if err := s.store.Check(); err != nil {
+		return err
+	}
+	rep := resetReport{Context: s.cluster.Context, DryRun: opts.DryRun}
+	if opts.DryRun {
+		rep.Differences, err = s.runner.Compare(ctx)
+	} else {
+		p := &progress{io: a.env.IO, now: a.env.Now}
+		err = lab.Step(p, "Bringing the lab back to its baseline", func() error {
+			rep.Differences, err = s.runner.RestoreBaseline(ctx, nil, true)
+			return err
+		})
+	}
+	if err != nil {
+		return a.labAdvice(s, err)
+	}
+	if !opts.DryRun {
+		if err := s.store.Forget(s.cluster.Context); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(s.runner.AnswerRoot); err != nil {
+			return fmt.Errorf("remove answer folders: %w", err)
+		}
+	}
+	if rep.Differences == nil {
+		rep.Differences = []string{}
+	}
+	return a.render(opts.Output, rep, func() error {
+		a.printResetReport(rep)
+		return nil
+	})
 }
 
-// labAdvice adds what to do to errors about the lab's baseline.
-func (a *app) labAdvice(s *session, err error) error {
-	if errors.Is(err, runner.ErrNoBaseline) {
-		provider := s.cluster.Info.Provider
-		return fmt.Errorf("%w\nThis lab was made by an older ckalab, or its state folder (%s) is gone; make it anew: ckalab lab down --provider %s && ckalab lab up --provider %s",
-			err, s.labDir, provider, provider)
+// printResetReport lists the differences on stdout and sums them up on
+// stderr.
+func (a *app) printResetReport(rep resetReport) {
+	io := a.env.IO
+	for _, d := range rep.Differences {
+		fmt.Fprintln(io.Out, d)
 	}
-	return err
+	c := io.Colors()
+	switch {
+	case len(rep.Differences) == 0:
+		fmt.Fprintf(io.ErrOut, "%s The lab is as new: nothing differs from its baseline.\n", c.SuccessIcon())
+	case rep.DryRun:
+		fmt.Fprintf(io.ErrOut, "%d difference(s) from the baseline; `ckalab lab reset` undoes them.\n", len(rep.Differences))
+	default:
+		fmt.Fprintf(io.ErrOut, "%s The lab is as new (%d difference(s) undone).\n", c.SuccessIcon(), len(rep.Differences))
+	}
 }

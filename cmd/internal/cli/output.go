@@ -43,6 +43,16 @@ func joinOr(items []string) string {
 	return s
 }
 
+// render prints v as indented JSON for -o json, else calls human for the
+// table or text. Every command with -o prints through it, so that json
+// means the same document everywhere and human output never mixes in.
+func (a *app) render(format string, v any, human func() error) error {
+	if format == "json" {
+		return writeJSON(a.env.IO.Out, v)
+	}
+	return human()
+}
+
 // writeJSON prints v as indented JSON.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -9,7 +10,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
+type sshOptions struct {
+	app *app
+
+	Node string
+	// Command is what runs on the node instead of a shell (after --).
+	Command []string
+}
+
 func (a *app) sshCommand() *cobra.Command {
+	opts := &sshOptions{app: a}
 	return &cobra.Command{
 		Use:   "ssh <node> [-- <command>...]",
 		Short: "Open a root shell on a lab node, as the exam's ssh does",
@@ -21,56 +31,65 @@ This works while the API server is down: it goes through the provider (Docker fo
 kind), not Kubernetes. The sim lab has no nodes to log into.`,
 		Example: `  ckalab ssh ckalab-control-plane
   ckalab ssh ckalab-worker -- systemctl status kubelet`,
-		GroupID: "lab",
-		Args:    cobra.MinimumNArgs(1),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
-			if len(args) > 0 {
-				return nil, cobra.ShellCompDirectiveNoFileComp
-			}
-			var names []string
-			if p, _, err := a.shellLab(cmd); err == nil && p != nil {
-				for _, n := range p.Info().Nodes {
-					names = append(names, n.Name)
-				}
-			}
-			return names, cobra.ShellCompDirectiveNoFileComp
-		},
+		GroupID:           "lab",
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: a.completeNodes,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Only -- tells the node from the command's own arguments.
 			if cmd.ArgsLenAtDash() > 1 || (cmd.ArgsLenAtDash() < 0 && len(args) > 1) {
 				return usageError("one node, then the command after --: ckalab ssh <node> -- <command>...")
 			}
-			p, shell, err := a.shellLab(cmd)
-			if err != nil {
-				return err
-			}
-			if p == nil {
-				return &noLabErr{msg: "no lab with nodes to log into is running (`ckalab lab status` shows what runs; a sim lab has no nodes to log into): " + noLab()}
-			}
-			io := a.env.IO
-			sio := lab.ShellIO{
-				TTY: io.inTTY && io.outTTY, Term: a.env.Getenv("TERM"),
-				In: io.In, Out: io.Out, Err: io.ErrOut, Command: args[1:],
-			}
-			if len(sio.Command) == 0 {
-				fmt.Fprintf(io.ErrOut, "Root shell on %s; `exit` returns here.\n", args[0])
-			}
-			err = shell.Shell(cmd.Context(), args[0], sio)
-			var exitErr *exec.ExitError
-			if errors.As(err, &exitErr) {
-				// The remote command's own code, as ssh passes it on.
-				return &remoteExitErr{code: exitErr.ExitCode()}
-			}
-			return err
+			opts.Node, opts.Command = args[0], args[1:]
+			return runSSH(cmd.Context(), opts)
 		},
 	}
 }
 
+func (a *app) completeNodes(cmd *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var names []string
+	if p, _, err := a.shellLab(cmd.Context()); err == nil && p != nil {
+		for _, n := range p.Info().Nodes {
+			names = append(names, n.Name)
+		}
+	}
+	return names, cobra.ShellCompDirectiveNoFileComp
+}
+
+func runSSH(ctx context.Context, opts *sshOptions) error {
+	a := opts.app
+	p, shell, err := a.shellLab(ctx)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return &noLabErr{msg: "no lab with nodes to log into is running (`ckalab lab status` shows what runs; a sim lab has no nodes to log into): " + noLab()}
+	}
+	io := a.env.IO
+	sio := lab.ShellIO{
+		TTY: io.inTTY && io.outTTY, Term: a.env.Getenv("TERM"),
+		In: io.In, Out: io.Out, Err: io.ErrOut, Command: opts.Command,
+	}
+	if len(sio.Command) == 0 {
+		fmt.Fprintf(io.ErrOut, "Root shell on %s; `exit` returns here.\n", opts.Node)
+	}
+	err = shell.Shell(ctx, opts.Node, sio)
+	var exitErr *exec.ExitError
+	if errors.As(err, &exitErr) {
+		// The remote command's own code, as ssh passes it on.
+		return &remoteExitErr{code: exitErr.ExitCode()}
+	}
+	return err
+}
+
 // shellLab is the running lab whose provider opens shells in its nodes:
-// the one --provider or $CKALAB_PROVIDER names, else the first running.
+// the one $CKALAB_PROVIDER names, else the first running.
 // Both are nil when none runs.
-func (a *app) shellLab(cmd *cobra.Command) (lab.Provider, lab.Shell, error) {
+func (a *app) shellLab(ctx context.Context) (lab.Provider, lab.Shell, error) {
 	if a.env.Getenv("CKALAB_PROVIDER") != "" {
-		p, st, err := a.providerOrRunning(cmd, "")
+		p, st, err := a.providerOrRunning(ctx, nil)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -80,7 +99,7 @@ func (a *app) shellLab(cmd *cobra.Command) (lab.Provider, lab.Shell, error) {
 		}
 		return p, shell, nil
 	}
-	p, _, err := a.running(cmd.Context(), func(p lab.Provider) bool { _, ok := p.(lab.Shell); return ok })
+	p, _, err := a.running(ctx, func(p lab.Provider) bool { _, ok := p.(lab.Shell); return ok })
 	if err != nil || p == nil {
 		return nil, nil, err
 	}

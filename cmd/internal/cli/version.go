@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 
@@ -21,34 +22,42 @@ type versionInfo struct {
 	Labs map[string]string `json:"labs"`
 }
 
+type versionOptions struct {
+	app *app
+
+	Output string
+}
+
 func (a *app) versionCommand() *cobra.Command {
-	var output string
+	opts := &versionOptions{app: a}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print ckalab's version and the component versions it runs",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			if err := checkOutput(output, "text", "json"); err != nil {
-				return err
-			}
-			reg := providers.All()
-			v := versionInfo{Version: Version, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
-				ScenarioAPI: scenarios.APIVersion, Labs: map[string]string{}}
-			for _, r := range reg {
-				v.Labs[r.Name] = r.Runs
-			}
-			if output == "json" {
-				return writeJSON(a.env.IO.Out, v)
-			}
-			out := a.env.IO.Out
-			fmt.Fprintf(out, "ckalab %s (%s, %s)\n", v.Version, v.Go, v.Platform)
-			for _, r := range reg {
-				fmt.Fprintf(out, "%s lab: %s\n", r.Name, r.Runs)
-			}
-			fmt.Fprintf(out, "scenario format: %s\n", v.ScenarioAPI)
-			return nil
-		},
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runVersion(cmd.Context(), opts) },
 	}
-	outputFlag(cmd, &output, "text", "json")
+	outputFlag(cmd, &opts.Output, "text", "json")
 	return cmd
+}
+
+// runVersion takes a context only to be called like every command.
+func runVersion(_ context.Context, opts *versionOptions) error {
+	if err := checkOutput(opts.Output, "text", "json"); err != nil {
+		return err
+	}
+	reg := providers.All()
+	v := versionInfo{Version: Version, Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH,
+		ScenarioAPI: scenarios.APIVersion, Labs: map[string]string{}}
+	for _, r := range reg {
+		v.Labs[r.Name] = r.Runs
+	}
+	out := opts.app.env.IO.Out
+	return opts.app.render(opts.Output, v, func() error {
+		fmt.Fprintf(out, "ckalab %s (%s, %s)\n", v.Version, v.Go, v.Platform)
+		for _, r := range reg {
+			fmt.Fprintf(out, "%s lab: %s\n", r.Name, r.Runs)
+		}
+		fmt.Fprintf(out, "scenario format: %s\n", v.ScenarioAPI)
+		return nil
+	})
 }

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ckalab/ckalab/internal/cka"
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/scenarios"
+	"github.com/spf13/cobra"
+)
+
+// listEntry is one row of `ckalab list`.
+type listEntry struct {
+	ID         string   `json:"id"`
+	Title      string   `json:"title"`
+	Domain     string   `json:"domain"`
+	Competency string   `json:"competency"`
+	Difficulty string   `json:"difficulty"`
+	Minutes    int      `json:"minutes"`
+	Points     int      `json:"points"`
+	Needs      []string `json:"needs"`
+	Lesson     string   `json:"lesson,omitempty"`
+	// Runnable is set when a lab was reachable: whether it can run the scenario.
+	Runnable *bool  `json:"runnable,omitempty"`
+	Missing  string `json:"missing,omitempty"`
+}
+
+type listOptions struct {
+	app *app
+	// labInfo is the reachable lab (app.labInfo), nil without one.
+	labInfo func(context.Context) *lab.Info
+
+	Output string
+	Domain string
+}
+
+func (a *app) listCommand() *cobra.Command {
+	opts := &listOptions{app: a, labInfo: a.labInfo}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the scenarios, marking those the current lab cannot run",
+		Args:  cobra.NoArgs,
+		RunE:  func(cmd *cobra.Command, _ []string) error { return runList(cmd.Context(), opts) },
+	}
+	outputFlag(cmd, &opts.Output, "table", "json")
+	cmd.Flags().StringVar(&opts.Domain, "domain", "", "only this CKA domain")
+	_ = cmd.RegisterFlagCompletionFunc("domain", cobra.FixedCompletions(cka.Names(), cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func runList(ctx context.Context, opts *listOptions) error {
+	if err := checkOutput(opts.Output, "table", "json"); err != nil {
+		return err
+	}
+	a := opts.app
+	all, err := a.allScenarios()
+	if err != nil {
+		return err
+	}
+	// The lab is optional here: without one, nothing is marked.
+	info := opts.labInfo(ctx)
+	if _, ok := scenarios.DomainWeights()[opts.Domain]; opts.Domain != "" && !ok {
+		return usageError("--domain %q: want one of %s", opts.Domain, strings.Join(cka.Names(), ", "))
+	}
+	var entries []listEntry
+	for _, s := range all {
+		if opts.Domain != "" && s.Domain != opts.Domain {
+			continue
+		}
+		e := listEntry{ID: s.ID, Title: s.Title, Domain: s.Domain, Competency: s.Competency, Difficulty: s.Difficulty,
+			Minutes: s.Minutes, Points: s.Points(), Needs: s.File.Needs, Lesson: s.Lesson}
+		if info != nil {
+			missing := info.Missing(s.Needs())
+			ok := len(missing) == 0
+			e.Runnable = &ok
+			e.Missing = lab.JoinCapabilities(missing)
+		}
+		entries = append(entries, e)
+	}
+	return a.render(opts.Output, entries, func() error { return a.printList(entries, info != nil) })
+}
+
+// printList is the table of `ckalab list`; withLab says whether the
+// "this lab" column is known.
+func (a *app) printList(entries []listEntry, withLab bool) error {
+	c := a.env.IO.Colors()
+	rows := make([][]string, 0, len(entries))
+	for _, e := range entries {
+		run := "?"
+		if e.Runnable != nil {
+			run = c.SuccessIcon()
+			if !*e.Runnable {
+				run = c.FailureIcon() + " needs " + e.Missing
+			}
+		}
+		rows = append(rows, []string{e.ID, e.Domain, e.Difficulty, strconv.Itoa(e.Minutes) + "m", strconv.Itoa(e.Points), run, e.Title})
+	}
+	if err := table(a.env.IO.Out, []string{"id", "domain", "difficulty", "time", "points", "this lab", "title"}, rows); err != nil {
+		return err
+	}
+	if !withLab {
+		fmt.Fprintln(a.env.IO.ErrOut, c.Faint("(no lab reachable: 'this lab' is unknown; start one with `ckalab lab up`)"))
+	}
+	return nil
+}
