@@ -11,8 +11,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/ckalab/ckalab/internal/safefs"
 	"github.com/ckalab/ckalab/internal/yamlx"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
 //go:embed all:builtin
@@ -24,7 +25,7 @@ const FileName = "scenario.yaml"
 // MaxFileSize is the largest file of its folder a scenario may refer to
 // (apply.file, writeFile.from), in bytes (4 MiB). MaxScenarioSize (in
 // template.go) is the limit of the scenario file itself.
-const MaxFileSize = actions.MaxFileSize
+const MaxFileSize = steps.MaxFileSize
 
 // Builtin returns the scenarios shipped in the binary, one folder each.
 func Builtin() fs.FS {
@@ -117,7 +118,7 @@ func isFolder(fsys fs.FS, d fs.DirEntry) (bool, error) {
 		return false, nil
 	}
 	fi, err := fs.Stat(fsys, d.Name())
-	if actions.LeavesFolder(err) {
+	if safefs.LeavesFolder(err) {
 		return false, errSourceSymlink
 	}
 	return err == nil && fi.IsDir(), nil
@@ -137,8 +138,8 @@ func folder(src fs.FS, id string) (fs.FS, error) {
 // MaxScenarioSize (a *LoadError, its Path to be set) without reading it
 // all, and one that is a symlink out of the source's folder.
 func readScenario(fsys fs.FS, name string) ([]byte, error) {
-	data, err := actions.ReadFileLimited(fsys, name, MaxScenarioSize)
-	var tl *actions.TooLargeError
+	data, err := safefs.ReadFileLimited(fsys, name, MaxScenarioSize)
+	var tl *safefs.TooLargeError
 	if errors.As(err, &tl) {
 		return nil, &LoadError{Problems: yamlx.Problems{{Msg: "the file is " + tl.Error()}}}
 	}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/ckalab/ckalab/content"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
 	"github.com/ckalab/ckalab/scenarios"
+	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
 var builtinIDs = []string{
@@ -321,7 +321,7 @@ func TestDirSource(t *testing.T) {
 	if s.Path != filepath.Join(dir, "on-disk", "scenario.yaml") {
 		t.Errorf("Path %q", s.Path)
 	}
-	if s.Solution.Steps[0].Apply.File != "files/ns.yaml" {
+	if a, ok := s.Solution.Steps[0].Action.(*steps.Apply); !ok || a.File != "files/ns.yaml" {
 		t.Errorf("steps %+v", s.Solution.Steps)
 	}
 }
@@ -533,7 +533,7 @@ func TestHostileSymlinks(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%s: %v", load.how, err)
 				}
-				if data, err := actions.ReadScenarioFile(s.Dir, "files/ns.yaml"); err != nil || string(data) != nsManifest {
+				if data, err := steps.ReadScenarioFile(s.Dir, "files/ns.yaml"); err != nil || string(data) != nsManifest {
 					t.Errorf("%s: read %q, %v", load.how, data, err)
 				}
 			}
@@ -553,11 +553,11 @@ func TestHostileSymlinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	answers := t.TempDir()
-	for _, st := range []actions.Spec{
-		{Apply: &actions.Apply{File: "files/ns.yaml"}},
-		{WriteFile: &actions.WriteFile{Path: "ca.key", From: "files/ns.yaml"}},
+	for _, st := range []steps.Spec{
+		{Action: &steps.Apply{File: "files/ns.yaml"}},
+		{Action: &steps.WriteFile{Path: "ca.key", From: "files/ns.yaml"}},
 	} {
-		_, err := st.Run(context.Background(), actions.Env{Files: s.Dir, AnswerDir: answers})
+		_, err := st.Run(context.Background(), steps.Env{Files: s.Dir, AnswerDir: answers})
 		if err == nil || err.Error() != "read files/ns.yaml: "+leaves {
 			t.Errorf("%s: %v, want %q", st.Name(), err, leaves)
 		}
@@ -584,8 +584,8 @@ func TestWriteFileAnswerFolderSymlinks(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(p string) error {
-		st := actions.Spec{WriteFile: &actions.WriteFile{Path: p, Content: "overwritten\n"}}
-		_, err := st.Run(context.Background(), actions.Env{AnswerDir: answers})
+		st := steps.Spec{Action: &steps.WriteFile{Path: p, Content: "overwritten\n"}}
+		_, err := st.Run(context.Background(), steps.Env{AnswerDir: answers})
 		return err
 	}
 	for _, p := range []string{"notes/ns.yaml", "notes/new/deeper.txt", "answer.txt"} {

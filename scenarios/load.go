@@ -14,8 +14,8 @@ import (
 	"github.com/ckalab/ckalab/internal/cka"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
 	"github.com/ckalab/ckalab/lab/images"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"gopkg.in/yaml.v3"
 )
 
@@ -87,7 +87,7 @@ func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Sc
 	s := &Scenario{File: *f, Path: path, Dir: dir}
 	decoded := ps
 	for _, p := range l.validate(s, root) {
-		if !explained(p.Path, decoded) {
+		if !decoded.Explains(p.Path) {
 			ps = append(ps, p)
 		}
 	}
@@ -95,22 +95,6 @@ func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Sc
 		return nil, &LoadError{Path: path, Problems: ps}
 	}
 	return s, nil
-}
-
-// explained reports whether path is at or under a path of ps. A list
-// element of the wrong kind explains its whole list: yaml.v3 leaves it out,
-// which shifts the index of the elements after it.
-func explained(path string, ps yamlx.Problems) bool {
-	for _, p := range ps {
-		scope := p.Path
-		if i := strings.LastIndex(scope, "["); i >= 0 && strings.HasSuffix(scope, "]") {
-			scope = scope[:i]
-		}
-		if scope == "" || path == scope || strings.HasPrefix(path, scope+".") || strings.HasPrefix(path, scope+"[") {
-			return true
-		}
-	}
-	return false
 }
 
 func (l Loader) decode(data []byte, td TemplateData, lenient bool, deadline time.Time) (*File, *yaml.Node, yamlx.Problems) {
@@ -230,7 +214,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 		if !idPattern.MatchString(ns) {
 			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%q is not a valid namespace name", ns)
 		}
-		if actions.IsSystemNamespace(ns) || strings.HasPrefix(ns, "kube-") {
+		if lab.IsSystemNamespace(ns) || strings.HasPrefix(ns, "kube-") {
 			// The runner deletes a scenario's namespaces when it resets.
 			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%s belongs to the lab, not to a scenario: list only namespaces the scenario makes", ns)
 		}
@@ -247,29 +231,31 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	listed, _ := images.NormalizeAll(f.Images)
 	// unlisted reports images a step uses that images does not list: an
 	// offline lab loads only the listed ones, and the pod would never start.
-	unlisted := func(st actions.Spec, p string, n *yaml.Node) {
+	unlisted := func(st steps.Spec, p string, n *yaml.Node) {
 		for _, img := range st.Images(s.Dir) {
 			if ref, err := images.Normalize(img); err == nil && !slices.Contains(listed, ref) {
 				ps.Add(node(n, st.Name()), yamlx.Join(p, st.Name()), "image %s is not listed in images (offline labs load only the listed images)", img)
 			}
 		}
 	}
-	// validStep validates a step, then, if it is sound, its images.
-	validStep := func(st actions.Spec, p string, n *yaml.Node) {
-		if sp := st.Validate(p, n, s.Dir); len(sp) > 0 {
-			ps = append(ps, sp...)
+	// validStep validates a step, then, if it is sound, its images and
+	// what it changes.
+	validStep := func(st steps.Spec, p string, n *yaml.Node) {
+		sp, sound := st.Validate(p, n, s.Dir)
+		ps = append(ps, sp...)
+		if !sound {
 			return
 		}
 		unlisted(st, p, n)
 		ps = append(ps, f.ownershipProblems(st, s.Dir, p, n)...)
 	}
-	steps := func(list []actions.Spec, field ...string) {
+	stepList := func(list []steps.Spec, field ...string) {
 		for i, st := range list {
 			validStep(st, yamlx.Index(strings.Join(field, "."), i), item(at(field...), i))
 		}
 	}
-	steps(f.Setup, "setup")
-	steps(f.Cleanup, "cleanup")
+	stepList(f.Setup, "setup")
+	stepList(f.Cleanup, "cleanup")
 	ps = append(ps, l.checks(s, root)...)
 	if strings.TrimSpace(f.Solution.Explain) == "" {
 		ps.Add(at("solution"), "solution.explain", "required: say why the answer is right")
@@ -277,7 +263,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	if len(f.Solution.Steps) == 0 {
 		ps.Add(at("solution"), "solution.steps", "required: the runnable reference solution")
 	}
-	steps(f.Solution.Steps, "solution", "steps")
+	stepList(f.Solution.Steps, "solution", "steps")
 	for _, group := range []struct {
 		field string
 		list  []Variant

@@ -17,6 +17,7 @@ import (
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/scenarios"
+	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
 func loader() scenarios.Loader { return scenarios.Loader{Kinds: checks.All()} }
@@ -127,14 +128,16 @@ func TestParseValidFullDetails(t *testing.T) {
 	if s.Timeout.Duration != 7*time.Second {
 		t.Errorf("timeout %v", s.Timeout.Duration)
 	}
-	if got := []string{s.Setup[1].Taint.Node, s.Solution.Steps[1].Drain.Node, s.Wrong[0].Steps[0].Taint.Node}; !reflect.DeepEqual(got, []string{"node-a", "node-a", "node-a"}) {
+	taint := func(st steps.Spec) *steps.Taint { return st.Action.(*steps.Taint) }
+	drain := s.Solution.Steps[1].Action.(*steps.Drain)
+	if got := []string{taint(s.Setup[1]).Node, drain.Node, taint(s.Wrong[0].Steps[0]).Node}; !reflect.DeepEqual(got, []string{"node-a", "node-a", "node-a"}) {
 		t.Errorf("node names in steps: %v", got)
 	}
-	if s.Solution.Steps[1].Drain.Timeout.Duration != 2*time.Minute || s.Setup[3].Wait.Timeout.Duration != time.Minute {
-		t.Errorf("step timeouts: drain %v, wait %v", s.Solution.Steps[1].Drain.Timeout.Duration, s.Setup[3].Wait.Timeout.Duration)
+	if wait := s.Setup[3].Action.(*steps.Wait); drain.Timeout.Duration != 2*time.Minute || wait.Timeout.Duration != time.Minute {
+		t.Errorf("step timeouts: drain %v, wait %v", drain.Timeout.Duration, wait.Timeout.Duration)
 	}
-	if s.Setup[0].Apply.File != "files/app.yaml" || s.Setup[5].WriteFile.From != "files/answer.txt" {
-		t.Errorf("file references: %+v %+v", s.Setup[0].Apply, s.Setup[5].WriteFile)
+	if apply, write := s.Setup[0].Action.(*steps.Apply), s.Setup[5].Action.(*steps.WriteFile); apply.File != "files/app.yaml" || write.From != "files/answer.txt" {
+		t.Errorf("file references: %+v %+v", apply, write)
 	}
 	if !reflect.DeepEqual(s.Namespaces, []string{"team-a", "blue"}) {
 		t.Errorf("namespaces %v", s.Namespaces)

@@ -6,7 +6,8 @@ import (
 	"strings"
 
 	"github.com/ckalab/ckalab/internal/yamlx"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"gopkg.in/yaml.v3"
 )
 
@@ -23,20 +24,9 @@ type Owns struct {
 	Objects []ObjectRef `yaml:"objects"`
 }
 
-// ObjectRef names one object a scenario owns.
-type ObjectRef struct {
-	APIVersion string `yaml:"apiVersion"`
-	Kind       string `yaml:"kind"`
-	Namespace  string `yaml:"namespace,omitempty"`
-	Name       string `yaml:"name"`
-}
-
-func (r ObjectRef) String() string {
-	if r.Namespace == "" {
-		return r.Kind + " " + r.Name
-	}
-	return r.Kind + " " + r.Namespace + "/" + r.Name
-}
+// ObjectRef names one object a scenario owns: apiVersion, kind, name and
+// (for a namespaced object) namespace.
+type ObjectRef = lab.Ref
 
 // clusterScoped are the cluster-scoped kinds scenarios may make; validation
 // needs no lab, so this is a list rather than discovery.
@@ -56,53 +46,35 @@ type touch struct {
 	object    ObjectRef // any other object
 	// selected are the objects a delete by labels removes: their names
 	// are only known when it runs.
-	selected *actions.Ref
+	selected *lab.Ref
 }
 
 // touches lists what a step changes; unreadable manifests give nothing
 // (Validate reports them).
-func touches(st actions.Spec, dir fs.FS) []touch {
-	ref := func(r actions.Ref) []touch {
-		if r.Namespace == "" && !slices.Contains(clusterScoped, r.Kind) {
-			r.Namespace = "default" // as the steps do
+func touches(st steps.Spec, dir fs.FS) []touch {
+	var out []touch
+	for _, c := range st.Changes(dir) {
+		r := c.Object
+		switch {
+		case c.Selector != nil:
+			out = append(out, touch{selected: &r})
+		case r.Kind == "Node":
+			out = append(out, touch{node: r.Name})
+		case r.Kind == "Namespace":
+			out = append(out, touch{namespace: r.Name})
+		default:
+			if r.Namespace == "" && !slices.Contains(clusterScoped, r.Kind) {
+				r.Namespace = "default" // as the steps do
+			}
+			out = append(out, touch{object: r})
 		}
-		switch r.Kind {
-		case "Node":
-			return []touch{{node: r.Name}}
-		case "Namespace":
-			return []touch{{namespace: r.Name}}
-		}
-		return []touch{{object: ObjectRef{APIVersion: r.APIVersion, Kind: r.Kind, Namespace: r.Namespace, Name: r.Name}}}
 	}
-	switch {
-	case st.Taint != nil:
-		return []touch{{node: st.Taint.Node}}
-	case st.Drain != nil:
-		return []touch{{node: st.Drain.Node}}
-	case st.Patch != nil:
-		return ref(st.Patch.Ref)
-	case st.Delete != nil && st.Delete.Name != "":
-		return ref(st.Delete.Ref)
-	case st.Delete != nil:
-		r := st.Delete.Ref
-		return []touch{{selected: &r}}
-	case st.Apply != nil:
-		objs, err := st.Apply.Objects(dir)
-		if err != nil {
-			return nil
-		}
-		var out []touch
-		for _, o := range objs {
-			out = append(out, ref(actions.RefTo(o))...)
-		}
-		return out
-	}
-	return nil
+	return out
 }
 
 // ownershipProblems reports what a step changes that the scenario does not
 // declare: its namespaces, owns.nodes, owns.objects.
-func (f *File) ownershipProblems(st actions.Spec, dir fs.FS, p string, n *yaml.Node) yamlx.Problems {
+func (f *File) ownershipProblems(st steps.Spec, dir fs.FS, p string, n *yaml.Node) yamlx.Problems {
 	var ps yamlx.Problems
 	at := node(n, st.Name())
 	for _, t := range touches(st, dir) {
@@ -132,7 +104,7 @@ func (f *File) ownershipProblems(st actions.Spec, dir fs.FS, p string, n *yaml.N
 // selectorProblems keeps a delete by labels inside the scenario's own
 // namespaces: a selector has no names to declare, and without a namespace
 // it would reach every namespace of the lab, kube-system included.
-func (f *File) selectorProblems(r actions.Ref, at *yaml.Node, p string) yamlx.Problems {
+func (f *File) selectorProblems(r lab.Ref, at *yaml.Node, p string) yamlx.Problems {
 	var ps yamlx.Problems
 	switch {
 	case slices.Contains(clusterScoped, r.Kind):

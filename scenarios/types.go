@@ -11,7 +11,7 @@ import (
 	"github.com/ckalab/ckalab/internal/cka"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"gopkg.in/yaml.v3"
 )
 
@@ -53,8 +53,8 @@ type File struct {
 	// Timeout is the default time a check waits for the cluster to settle.
 	Timeout      yamlx.Duration `yaml:"timeout"`
 	Task         string         `yaml:"task"`
-	Setup        []actions.Spec `yaml:"setup"`
-	Cleanup      []actions.Spec `yaml:"cleanup"`
+	Setup        []steps.Spec   `yaml:"setup"`
+	Cleanup      []steps.Spec   `yaml:"cleanup"`
 	Checks       []CheckSpec    `yaml:"checks"`
 	Hints        []string       `yaml:"hints"`
 	Solution     Solution       `yaml:"solution"`
@@ -112,16 +112,16 @@ func (c *CheckSpec) UnmarshalYAML(n *yaml.Node) error {
 
 // Solution is the reference answer: an explanation and runnable steps.
 type Solution struct {
-	Explain string         `yaml:"explain"`
-	Steps   []actions.Spec `yaml:"steps"`
+	Explain string       `yaml:"explain"`
+	Steps   []steps.Spec `yaml:"steps"`
 }
 
 // Variant is another correct answer (alternatives) or a plausible wrong one
 // (wrong, which must not earn full marks).
 type Variant struct {
-	Name  string         `yaml:"name"`
-	Why   string         `yaml:"why"`
-	Steps []actions.Spec `yaml:"steps"`
+	Name  string       `yaml:"name"`
+	Why   string       `yaml:"why"`
+	Steps []steps.Spec `yaml:"steps"`
 }
 
 // Scenario is a loaded, validated scenario, rendered for one attempt.

@@ -27,8 +27,9 @@ package checks_test
 // k8s.io/client-go/kubernetes/fake (ServiceAccounts, pods, nodes;
 // SubjectAccessReviews through a reactor), the same objects in
 // k8s.io/client-go/dynamic/fake (what match, absent, tolerates and ready's
-// workload lookup read), a fixed meta.DefaultRESTMapper (unitKinds), and
-// for steadyFor a wait injected with checks.SetReadyWait (export_test.go).
+// workload lookup read) and a fixed RESTMapper, all three made by
+// internal/fakelab; for steadyFor a wait injected with checks.SetReadyWait
+// (export_test.go).
 //
 // The grader's polling loop and report: grader/grader_unit_test.go.
 // TestEveryKindHasUnitTest fails when a kind is registered in registry.go
@@ -38,11 +39,12 @@ package checks_test
 // from a rule list written in the test, so canI's unit test proves the
 // check's logic, not the authorizer's), admission and defaulting, controllers
 // (no pod ever becomes Ready by itself; the tests write the status), field
-// selectors other than metadata.name on pods (unitLab adds that one),
-// server-side quantity normalisation, discovery (the mapper is a fixed
-// table, so a CRD appearing and Mapper.Reset are not exercised), and one
-// store behind both clients (a change made through the typed fake is not
-// seen by the dynamic one). Those stay covered by the sim tests.
+// selectors on pods other than those fakelab adds (metadata.name,
+// metadata.namespace, spec.nodeName), server-side quantity normalisation,
+// discovery (the mapper is a fixed table, so a CRD appearing and
+// Mapper.Reset are not exercised), and one store behind both clients (a
+// change made through the typed fake is not seen by the dynamic one).
+// Those stay covered by the sim tests.
 
 import (
 	"context"
@@ -51,18 +53,10 @@ import (
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/grader/checks"
+	"github.com/ckalab/ckalab/internal/fakelab"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
-	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
 	kubefake "k8s.io/client-go/kubernetes/fake"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	clienttesting "k8s.io/client-go/testing"
 )
 
 // unitTestOf names, for every registered check kind, its unit test.
@@ -89,59 +83,12 @@ func TestEveryKindHasUnitTest(t *testing.T) {
 	}
 }
 
-// unitKinds are the kinds the fake RESTMapper knows, one version each (as
-// a discovery-backed mapper resolves a bare resource to the preferred one).
-var unitKinds = []struct {
-	apiVersion, kind string
-	namespaced       bool
-}{
-	{"v1", "Pod", true},
-	{"v1", "ConfigMap", true},
-	{"v1", "Secret", true},
-	{"v1", "Service", true},
-	{"v1", "ServiceAccount", true},
-	{"v1", "Node", false},
-	{"v1", "Namespace", false},
-	{"apps/v1", "Deployment", true},
-	{"apps/v1", "DaemonSet", true},
-	{"apps/v1", "StatefulSet", true},
-	{"apps/v1", "ReplicaSet", true},
-	{"batch/v1", "Job", true},
-	{"batch/v1", "CronJob", true},
-	{"rbac.authorization.k8s.io/v1", "Role", true},
-	{"rbac.authorization.k8s.io/v1", "RoleBinding", true},
-	{"rbac.authorization.k8s.io/v1", "ClusterRole", false},
-	{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", false},
-	{"networking.k8s.io/v1", "NetworkPolicy", true},
-}
-
-// unitMapper is a fixed RESTMapper with the Reset lab.Cluster wants (there
-// is no discovery cache to drop).
-type unitMapper struct{ *meta.DefaultRESTMapper }
-
-func (unitMapper) Reset() {}
-
-func newUnitMapper() unitMapper {
-	m := meta.NewDefaultRESTMapper(nil)
-	for _, k := range unitKinds {
-		gv, err := schema.ParseGroupVersion(k.apiVersion)
-		if err != nil {
-			panic(err)
-		}
-		scope := meta.RESTScopeRoot
-		if k.namespaced {
-			scope = meta.RESTScopeNamespace
-		}
-		m.Add(gv.WithKind(k.kind), scope)
-	}
-	return unitMapper{m}
-}
-
-// unitLab is a lab made of client-go's fakes. Every object is stored in
-// both the typed clientset (which canI, ready and tolerates' node read) and
-// the dynamic client (which match, absent, tolerates' targets and ready's
-// workloads read), so both views agree at the start. Changes made through
-// one of them are not seen by the other.
+// unitLab is a lab made of client-go's fakes (internal/fakelab), with the
+// grader's view of it. Every object is stored in both the typed clientset
+// (which canI, ready and tolerates' node read) and the dynamic client
+// (which match, absent, tolerates' targets and ready's workloads read), so
+// both views agree at the start. Changes made through one of them are not
+// seen by the other.
 type unitLab struct {
 	Cluster *lab.Cluster
 	Kube    *kubefake.Clientset
@@ -153,66 +100,9 @@ type unitLab struct {
 // namespaced objects without a namespace go to "default".
 func newUnitLab(t *testing.T, manifest string) *unitLab {
 	t.Helper()
-	objs, err := actions.DecodeManifests([]byte(manifest))
-	if err != nil {
-		t.Fatalf("manifest: %v", err)
-	}
-	mapper := newUnitMapper()
-	var typed, untyped []runtime.Object
-	for _, o := range objs {
-		gvk := o.GroupVersionKind()
-		m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-		if err != nil {
-			t.Fatalf("%s %s: add the kind to unitKinds: %v", o.GetKind(), o.GetName(), err)
-		}
-		if m.Scope.Name() == meta.RESTScopeNameNamespace && o.GetNamespace() == "" {
-			o.SetNamespace("default")
-		}
-		obj, err := clientgoscheme.Scheme.New(gvk)
-		if err != nil {
-			t.Fatalf("%s: %v", gvk, err)
-		}
-		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(o.Object, obj); err != nil {
-			t.Fatalf("%s %s: %v", o.GetKind(), o.GetName(), err)
-		}
-		typed = append(typed, obj)
-		untyped = append(untyped, o)
-	}
-	kube := kubefake.NewClientset(typed...)
-	kube.PrependReactor("list", "pods", podNameFieldSelector(kube.Tracker()))
-	dyn := dynamicfake.NewSimpleDynamicClient(clientgoscheme.Scheme, untyped...)
-	c := &lab.Cluster{Kube: kube, Dynamic: dyn, Mapper: mapper}
+	c := fakelab.New(t, fakelab.Manifest(t, manifest)...)
+	kube, dyn := fakelab.Fakes(c)
 	return &unitLab{Cluster: c, Kube: kube, Dynamic: dyn, Env: &grader.Env{Cluster: c, AnswerDir: t.TempDir()}}
-}
-
-// podNameFieldSelector gives the fake pod list the one field selector the
-// ready check uses (metadata.name=NAME); the fake tracker ignores field
-// selectors, and would return every pod of the namespace.
-func podNameFieldSelector(tracker clienttesting.ObjectTracker) clienttesting.ReactionFunc {
-	return func(action clienttesting.Action) (bool, runtime.Object, error) {
-		la, ok := action.(clienttesting.ListAction)
-		if !ok {
-			return false, nil, nil
-		}
-		sel := la.GetListRestrictions().Fields
-		if sel == nil || sel.Empty() {
-			return false, nil, nil
-		}
-		obj, err := tracker.List(corev1.SchemeGroupVersion.WithResource("pods"), corev1.SchemeGroupVersion.WithKind("Pod"), la.GetNamespace())
-		if err != nil {
-			return true, nil, err
-		}
-		list := obj.(*corev1.PodList)
-		var keep []corev1.Pod
-		for _, p := range list.Items {
-			if sel.Matches(fields.Set{"metadata.name": p.Name, "metadata.namespace": p.Namespace}) &&
-				la.GetListRestrictions().Labels.Matches(labels.Set(p.Labels)) {
-				keep = append(keep, p)
-			}
-		}
-		list.Items = keep
-		return true, list, nil
-	}
 }
 
 // unitPass observes once and wants a pass without problems.

@@ -9,9 +9,9 @@ import (
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/grader/checks"
+	"github.com/ckalab/ckalab/internal/fakelab"
 	"github.com/ckalab/ckalab/internal/simtest"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
 	"gopkg.in/yaml.v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -65,12 +65,8 @@ func buildProblems(t *testing.T, kind, src string) (grader.Check, []string) {
 // without a namespace go to ns.
 func create(t *testing.T, c *lab.Cluster, ns, manifest string) {
 	t.Helper()
-	objs, err := actions.DecodeManifests([]byte(manifest))
-	if err != nil {
-		t.Fatalf("manifest: %v", err)
-	}
-	for _, o := range objs {
-		ri, namespaced, err := actions.Client(c, o.GetAPIVersion(), o.GetKind(), "")
+	for _, o := range fakelab.Objects(t, manifest) {
+		ri, namespaced, err := lab.Client(c, o.GetAPIVersion(), o.GetKind(), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,7 +74,7 @@ func create(t *testing.T, c *lab.Cluster, ns, manifest string) {
 			if o.GetNamespace() == "" {
 				o.SetNamespace(ns)
 			}
-			ri, _, _ = actions.Client(c, o.GetAPIVersion(), o.GetKind(), o.GetNamespace())
+			ri, _, _ = lab.Client(c, o.GetAPIVersion(), o.GetKind(), o.GetNamespace())
 		}
 		if _, err := ri.Create(context.Background(), o, metav1.CreateOptions{}); err != nil {
 			t.Fatalf("create %s %s: %v", o.GetKind(), o.GetName(), err)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/internal/yamlx"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab"
 	"gopkg.in/yaml.v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -153,7 +153,7 @@ func (c *readyCheck) listOptions(ctx context.Context, env *grader.Env) (metav1.L
 		if apiVersion == "" {
 			apiVersion = "apps/v1"
 		}
-		ri, _, err := actions.Client(env.Cluster, apiVersion, w.Kind, c.spec.Namespace)
+		ri, _, err := lab.Client(env.Cluster, apiVersion, w.Kind, c.spec.Namespace)
 		if err != nil {
 			return metav1.ListOptions{}, err
 		}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/internal/yamlx"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab"
 	"gopkg.in/yaml.v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
@@ -57,8 +57,8 @@ func (t target) describe() string {
 
 // find returns the selected objects, sorted by namespace and name.
 func (t target) find(ctx context.Context, env *grader.Env) ([]unstructured.Unstructured, error) {
-	ref := actions.Ref{APIVersion: t.APIVersion, Kind: t.Kind, Name: t.Name, Namespace: t.Namespace}
-	return actions.Find(ctx, env.Cluster, ref, t.Labels)
+	ref := lab.Ref{APIVersion: t.APIVersion, Kind: t.Kind, Name: t.Name, Namespace: t.Namespace}
+	return lab.Find(ctx, env.Cluster, ref, t.Labels)
 }
 
 func objectName(o unstructured.Unstructured) string {

@@ -63,6 +63,24 @@ func (ps Problems) Sorted() Problems {
 	return out
 }
 
+// Explains reports whether path is at or under the path of a problem of
+// ps: a field with a problem of its own (a value of the wrong type) is not
+// also reported as, say, missing. A list element of the wrong kind
+// explains its whole list: yaml.v3 leaves it out, which shifts the index
+// of the elements after it.
+func (ps Problems) Explains(path string) bool {
+	for _, p := range ps {
+		scope := p.Path
+		if i := strings.LastIndex(scope, "["); i >= 0 && strings.HasSuffix(scope, "]") {
+			scope = scope[:i]
+		}
+		if scope == "" || path == scope || strings.HasPrefix(path, scope+".") || strings.HasPrefix(path, scope+"[") {
+			return true
+		}
+	}
+	return false
+}
+
 // Join appends a child path: Join("spec", "checks") = "spec.checks";
 // Join("checks", "[2]") = "checks[2]".
 func Join(parent, child string) string {

@@ -629,3 +629,24 @@ func TestJoinAndIndex(t *testing.T) {
 		})
 	}
 }
+
+func TestExplains(t *testing.T) {
+	ps := yamlx.Problems{{Path: "setup[0].drain.node"}, {Path: "solution.steps[1]"}}
+	for path, want := range map[string]bool{
+		"setup[0].drain.node":      true,  // the field itself
+		"setup[0].drain.node.x":    true,  // under it
+		"setup[0].drain":           false, // above it
+		"setup[0].drain.nodes":     false, // another field
+		"solution.steps":           true,  // a list element explains its list
+		"solution.steps[3].apply":  true,
+		"solution.explain":         false,
+		"alternatives[0].steps[1]": false,
+	} {
+		if got := ps.Explains(path); got != want {
+			t.Errorf("Explains(%q) = %v, want %v", path, got, want)
+		}
+	}
+	if !(yamlx.Problems{{Path: ""}}).Explains("anything") {
+		t.Error("a problem of the whole document does not explain everything under it")
+	}
+}

@@ -10,8 +10,8 @@ import (
 
 	"github.com/ckalab/ckalab/internal/simtest"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
 	"github.com/ckalab/ckalab/lab/baseline"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 )
@@ -37,15 +37,15 @@ func compare(t *testing.T, l *simtest.Lab) *baseline.Plan {
 
 func apply(t *testing.T, c *lab.Cluster, manifest string) {
 	t.Helper()
-	st := actions.Spec{Apply: &actions.Apply{Manifest: manifest}}
-	if _, err := st.Run(context.Background(), actions.Env{Cluster: c}); err != nil {
+	st := steps.Spec{Action: &steps.Apply{Manifest: manifest}}
+	if _, err := st.Run(context.Background(), steps.Env{Cluster: c}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func run(t *testing.T, c *lab.Cluster, steps ...actions.Spec) {
+func run(t *testing.T, c *lab.Cluster, list ...steps.Spec) {
 	t.Helper()
-	if _, err := actions.RunAll(context.Background(), actions.Env{Cluster: c}, steps); err != nil {
+	if _, err := steps.RunAll(context.Background(), steps.Env{Cluster: c}, list); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -72,9 +72,9 @@ func TestRestoreUndoesWhatALearnerLeaves(t *testing.T) {
 	c := l.Cluster
 	ctx := context.Background()
 	run(t, c,
-		actions.Spec{Taint: &actions.Taint{Node: worker, Key: "type", Value: "db", Effect: "NoSchedule"}},
-		actions.Spec{Patch: &actions.Patch{Ref: actions.Ref{APIVersion: "v1", Kind: "Node", Name: worker2}, Patch: map[string]any{"spec": map[string]any{"unschedulable": true}}}},
-		actions.Spec{Patch: &actions.Patch{Ref: actions.Ref{APIVersion: "v1", Kind: "Node", Name: controlPlane}, Patch: map[string]any{
+		steps.Spec{Action: &steps.Taint{Node: worker, Key: "type", Value: "db", Effect: "NoSchedule"}},
+		steps.Spec{Action: &steps.Patch{Ref: lab.Ref{APIVersion: "v1", Kind: "Node", Name: worker2}, Patch: map[string]any{"spec": map[string]any{"unschedulable": true}}}},
+		steps.Spec{Action: &steps.Patch{Ref: lab.Ref{APIVersion: "v1", Kind: "Node", Name: controlPlane}, Patch: map[string]any{
 			"metadata": map[string]any{"labels": map[string]any{"disk": "ssd", "kubernetes.io/os": nil}, "annotations": map[string]any{"team": "a"}}}}},
 	)
 	apply(t, c, `apiVersion: v1
@@ -133,9 +133,9 @@ metadata:
 provisioner: kubernetes.io/no-provisioner
 `)
 	run(t, c,
-		actions.Spec{Patch: &actions.Patch{Ref: actions.Ref{APIVersion: "storage.k8s.io/v1", Kind: "StorageClass", Name: "standard"}, Type: "merge",
+		steps.Spec{Action: &steps.Patch{Ref: lab.Ref{APIVersion: "storage.k8s.io/v1", Kind: "StorageClass", Name: "standard"}, Type: "merge",
 			Patch: map[string]any{"metadata": map[string]any{"annotations": map[string]any{"storageclass.kubernetes.io/is-default-class": "false"}}}}},
-		actions.Spec{Wait: &actions.Wait{Ref: actions.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: "default", Name: "logs"}, For: "object.status.phase == 'Bound'"}},
+		steps.Spec{Action: &steps.Wait{Ref: lab.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: "default", Name: "logs"}, For: "object.status.phase == 'Bound'"}},
 	)
 
 	// A learner may delete what no scenario step may.
@@ -257,7 +257,7 @@ spec:
 		release()
 		_ = compare(t, l).Apply(ctx, c, baseline.ApplyOptions{})
 	})
-	run(t, c, actions.Spec{Wait: &actions.Wait{Ref: actions.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: "default", Name: "held"}, For: "object.status.phase == 'Bound'"}})
+	run(t, c, steps.Spec{Action: &steps.Wait{Ref: lab.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: "default", Name: "held"}, For: "object.status.phase == 'Bound'"}})
 	err := compare(t, l).Apply(ctx, c, baseline.ApplyOptions{Timeout: 2 * time.Second})
 	if err == nil {
 		t.Fatal("restore succeeded although a finalizer holds the claim")

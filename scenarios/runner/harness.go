@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/ckalab/ckalab/grader"
-	"github.com/ckalab/ckalab/lab/actions"
 	"github.com/ckalab/ckalab/scenarios"
+	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
 // Stage is one step of a scenario test, with its verdict.
@@ -80,9 +80,9 @@ func (r *Runner) Test(ctx context.Context, s *scenarios.Scenario, opts TestOptio
 		_, err := r.Start(ctx, s)
 		return "", nil, err
 	}
-	fullMarks := func(steps []actions.Spec) func() (string, *grader.Report, error) {
+	fullMarks := func(list []steps.Spec) func() (string, *grader.Report, error) {
 		return func() (string, *grader.Report, error) {
-			if _, err := r.Apply(ctx, s, steps); err != nil {
+			if _, err := r.Apply(ctx, s, list); err != nil {
 				return "", nil, fmt.Errorf("apply: %w", err)
 			}
 			g := r.Grade(ctx, s, r.Grading)

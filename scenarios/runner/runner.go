@@ -12,9 +12,9 @@ import (
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
 	"github.com/ckalab/ckalab/lab/baseline"
 	"github.com/ckalab/ckalab/scenarios"
+	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
 // Runner plays scenarios on one lab.
@@ -39,8 +39,8 @@ func (r *Runner) TemplateData(id string, vars map[string]string) scenarios.Templ
 	return scenarios.TemplateData{Nodes: r.Cluster.Info.Names(), AnswerDir: r.AnswerDir(id), Vars: vars}
 }
 
-func (r *Runner) env(s *scenarios.Scenario) actions.Env {
-	return actions.Env{Cluster: r.Cluster, Files: s.Dir, AnswerDir: r.AnswerDir(s.ID)}
+func (r *Runner) env(s *scenarios.Scenario) steps.Env {
+	return steps.Env{Cluster: r.Cluster, Files: s.Dir, AnswerDir: r.AnswerDir(s.ID)}
 }
 
 // ErrCannotRun is returned for a scenario the lab lacks capabilities for.
@@ -74,7 +74,7 @@ func (r *Runner) Start(ctx context.Context, s *scenarios.Scenario) (Started, err
 	// Validation refuses these; a scenario built in code is checked again,
 	// since a reset empties the namespaces a scenario lists.
 	for _, ns := range s.Namespaces {
-		if actions.IsSystemNamespace(ns) {
+		if lab.IsSystemNamespace(ns) {
 			return st, fmt.Errorf("%s lists namespace %s, which belongs to the lab: refused", s.ID, ns)
 		}
 	}
@@ -89,7 +89,7 @@ func (r *Runner) Start(ctx context.Context, s *scenarios.Scenario) (Started, err
 	if err := os.MkdirAll(r.AnswerDir(s.ID), 0o700); err != nil {
 		return st, fmt.Errorf("answer folder: %w", err)
 	}
-	st.Changed, err = actions.RunAll(ctx, r.env(s), s.Setup)
+	st.Changed, err = steps.RunAll(ctx, r.env(s), s.Setup)
 	if err != nil {
 		return st, fmt.Errorf("setup of %s failed at %w", s.ID, err)
 	}
@@ -137,7 +137,7 @@ func (r *Runner) Compare(ctx context.Context) ([]string, error) {
 // steps, then every difference from the baseline, and its answer folder.
 // Deleted namespaces finish terminating in the background.
 func (r *Runner) Cleanup(ctx context.Context, s *scenarios.Scenario) ([]string, error) {
-	changed, err := actions.RunAll(ctx, r.env(s), s.Cleanup)
+	changed, err := steps.RunAll(ctx, r.env(s), s.Cleanup)
 	if err != nil {
 		return changed, err
 	}
@@ -158,23 +158,10 @@ func (r *Runner) Cleanup(ctx context.Context, s *scenarios.Scenario) ([]string, 
 func SetupNamespaces(s *scenarios.Scenario) []string {
 	var out []string
 	for _, st := range s.Setup {
-		if st.Apply == nil {
-			continue
-		}
-		data := []byte(st.Apply.Manifest)
-		if st.Apply.File != "" {
-			var err error
-			if data, err = actions.ReadScenarioFile(s.Dir, st.Apply.File); err != nil {
-				continue // validation reports it
-			}
-		}
-		objs, err := actions.DecodeManifests(data)
-		if err != nil {
-			continue
-		}
-		for _, o := range objs {
-			if o.GetAPIVersion() == "v1" && o.GetKind() == "Namespace" {
-				out = append(out, o.GetName())
+		// Unreadable manifests change nothing: validation reports them.
+		for _, c := range st.Changes(s.Dir) {
+			if c.Verb == steps.VerbApply && c.Object.APIVersion == "v1" && c.Object.Kind == "Namespace" {
+				out = append(out, c.Object.Name)
 			}
 		}
 	}
@@ -184,11 +171,11 @@ func SetupNamespaces(s *scenarios.Scenario) []string {
 // Apply runs solution steps (the reference, an alternative or a wrong answer).
 // It first waits for the scenario's namespaces that a reset is still
 // deleting.
-func (r *Runner) Apply(ctx context.Context, s *scenarios.Scenario, steps []actions.Spec) ([]string, error) {
+func (r *Runner) Apply(ctx context.Context, s *scenarios.Scenario, list []steps.Spec) ([]string, error) {
 	if err := baseline.WaitNamespaces(ctx, r.Cluster, s.Namespaces, time.Minute, 100*time.Millisecond); err != nil {
 		return nil, err
 	}
-	return actions.RunAll(ctx, r.env(s), steps)
+	return steps.RunAll(ctx, r.env(s), list)
 }
 
 // Grade checks the scenario against the live lab.

@@ -12,7 +12,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/scenarios"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -44,7 +44,7 @@ var (
 func (r *Runner) snapshot(ctx context.Context, s *scenarios.Scenario) (snapshot, error) {
 	snap := snapshot{}
 	add := func(apiVersion, kind, ns string) error {
-		ri, _, err := actions.Client(r.Cluster, apiVersion, kind, ns)
+		ri, _, err := lab.Client(r.Cluster, apiVersion, kind, ns)
 		if err != nil {
 			return err
 		}

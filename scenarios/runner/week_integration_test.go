@@ -10,9 +10,10 @@ import (
 
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/internal/simtest"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/scenarios"
 	"github.com/ckalab/ckalab/scenarios/runner"
+	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
 // learner plays scenarios on one lab, as a person does over weeks.
@@ -44,9 +45,9 @@ func (l *learner) start(id string) (*scenarios.Scenario, []string) {
 	return s, started.Restored
 }
 
-func (l *learner) do(s *scenarios.Scenario, steps ...actions.Spec) {
+func (l *learner) do(s *scenarios.Scenario, list ...steps.Spec) {
 	l.t.Helper()
-	if _, err := l.r.Apply(l.ctx, s, steps); err != nil {
+	if _, err := l.r.Apply(l.ctx, s, list); err != nil {
 		l.t.Fatalf("%s: %v", s.ID, err)
 	}
 }
@@ -104,13 +105,13 @@ func TestALearnersWeek(t *testing.T) {
 	s, restored := l.start("drain-worker")
 	mustContain(t, restored, "taint type=db:NoSchedule removed from "+worker, "namespace sched deleted")
 	l.wrong(s, "cordon only")
-	l.do(s, actions.Spec{Patch: &actions.Patch{Ref: actions.Ref{APIVersion: "v1", Kind: "Node", Name: worker2},
+	l.do(s, steps.Spec{Action: &steps.Patch{Ref: lab.Ref{APIVersion: "v1", Kind: "Node", Name: worker2},
 		Patch: map[string]any{"spec": map[string]any{"unschedulable": true}, "metadata": map[string]any{"labels": map[string]any{"disk": "ssd"}}}}})
 
 	// Wednesday: local storage, with the claim made in default by mistake.
 	s, restored = l.start("local-storage")
 	mustContain(t, restored, worker+" uncordoned", worker2+" uncordoned", "label disk removed from "+worker2, "namespace shop deleted")
-	l.do(s, actions.Spec{Apply: &actions.Apply{Manifest: `apiVersion: storage.k8s.io/v1
+	l.do(s, steps.Spec{Action: &steps.Apply{Manifest: `apiVersion: storage.k8s.io/v1
 kind: StorageClass
 metadata: {name: local-slow}
 provisioner: kubernetes.io/no-provisioner
@@ -145,7 +146,7 @@ metadata: {name: logger, namespace: default}
 spec:
   containers: [{name: c, image: busybox:1.36, command: [sleep, infinity]}]
   volumes: [{name: v, persistentVolumeClaim: {claimName: logs}}]
-`}}, actions.Spec{Wait: &actions.Wait{Ref: actions.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: "default", Name: "logs"}, For: "object.status.phase == 'Bound'"}})
+`}}, steps.Spec{Action: &steps.Wait{Ref: lab.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Namespace: "default", Name: "logs"}, For: "object.status.phase == 'Bound'"}})
 
 	// Thursday: start local-storage over; the claim in default must not
 	// hold pv-logs, and the reference solution must then work.

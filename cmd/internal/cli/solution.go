@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"github.com/spf13/cobra"
 )
 
@@ -49,8 +50,8 @@ func runSolution(ctx context.Context, opts *solutionOptions) error {
 		} else {
 			fmt.Fprintf(io.Out, "%d. (%s)\n", i+1, st.Name())
 		}
-		if st.Apply != nil && st.Apply.Manifest != "" {
-			fmt.Fprintln(io.Out, indent(st.Apply.Manifest, "     "))
+		if apply, ok := st.Action.(*steps.Apply); ok && apply.Manifest != "" {
+			fmt.Fprintln(io.Out, indent(apply.Manifest, "     "))
 		}
 	}
 	if !opts.Apply {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"github.com/spf13/cobra"
 )
 
@@ -17,7 +17,7 @@ const resetAdvice = "The lab may hold leftovers of an earlier attempt: `ckalab l
 // message says why in words; the author wants the expression), then the
 // fix. cmd is the command that failed (nil when none was found).
 func (a *app) printTimeoutAdvice(cmd *cobra.Command, err error) {
-	var te *actions.TimeoutError
+	var te *steps.TimeoutError
 	if !errors.As(err, &te) {
 		return
 	}

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/ckalab/ckalab/grader"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"github.com/spf13/cobra"
 )
 
@@ -25,9 +25,9 @@ func testApp(verbose bool) (*app, *bytes.Buffer, *bytes.Buffer) {
 
 func TestPrintTimeoutAdvice(t *testing.T) {
 	t.Parallel()
-	te := &actions.TimeoutError{What: "Pod shop/web", After: time.Second, Reasons: []string{"pod shop/web is Pending: 0/3 nodes are available"},
+	te := &steps.TimeoutError{What: "Pod shop/web", After: time.Second, Reasons: []string{"pod shop/web is Pending: 0/3 nodes are available"},
 		Detail: "`object.status.phase == 'Running'` is false"}
-	setupErr := fmt.Errorf("setup of drain-worker failed at %w", &actions.StepError{Step: 2, Action: "wait", Err: te})
+	setupErr := fmt.Errorf("setup of drain-worker failed at %w", &steps.StepError{Step: 2, Action: "wait", Err: te})
 	start := &cobra.Command{Use: "start"}
 	labCmd := &cobra.Command{Use: "lab"}
 	reset := &cobra.Command{Use: "reset"}

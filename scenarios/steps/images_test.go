@@ -1,11 +1,11 @@
-package actions_test
+package steps_test
 
 import (
 	"slices"
 	"testing"
 	"testing/fstest"
 
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"gopkg.in/yaml.v3"
 )
 
@@ -48,7 +48,7 @@ spec:
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var s actions.Spec
+			var s steps.Spec
 			if err := yaml.Unmarshal([]byte(tc.step), &s); err != nil {
 				t.Fatal(err)
 			}

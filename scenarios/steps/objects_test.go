@@ -1,4 +1,4 @@
-package actions_test
+package steps_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/ckalab/ckalab/internal/simtest"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -23,7 +23,7 @@ func TestApplyInlineMultiDocIdempotent(t *testing.T) {
 	ctx := context.Background()
 	ns := simtest.UniqueName(t)
 	simtest.DeleteNamespaceAtCleanup(t, c, ns)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	s := step(t, fmt.Sprintf(`
 apply:
   manifest: |
@@ -51,8 +51,8 @@ apply:
 	for _, m := range cm.ManagedFields {
 		managers[m.Manager] = m.Operation == metav1.ManagedFieldsOperationApply
 	}
-	if !managers[actions.FieldManager] {
-		t.Errorf("managed fields %v, want a server-side apply by %q", cm.ManagedFields, actions.FieldManager)
+	if !managers[steps.FieldManager] {
+		t.Errorf("managed fields %v, want a server-side apply by %q", cm.ManagedFields, steps.FieldManager)
 	}
 
 	// Applying again changes nothing and is no error.
@@ -91,7 +91,7 @@ func TestApplyDefaultNamespace(t *testing.T) {
 	t.Cleanup(func() {
 		_ = c.Kube.CoreV1().ConfigMaps("default").Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	got := apply(t, env, fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata: {a: b}\n", name))
 	if want := "applied ConfigMap default/" + name; len(got) != 1 || got[0] != want {
 		t.Errorf("changed %q, want [%q]", got, want)
@@ -101,7 +101,7 @@ func TestApplyDefaultNamespace(t *testing.T) {
 	}
 
 	// JSON works too, and an unknown kind is an error naming it.
-	_, err := actions.Spec{Apply: &actions.Apply{Manifest: `{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}`}}.Run(ctx, env)
+	_, err := steps.Spec{Action: &steps.Apply{Manifest: `{"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}`}}.Run(ctx, env)
 	if err == nil || !strings.Contains(err.Error(), "example.com/v1 Widget") {
 		t.Errorf("unknown kind: err %v", err)
 	}
@@ -117,10 +117,10 @@ func TestApplyFile(t *testing.T) {
 		"manifests/cm.yaml": {Data: []byte(fmt.Sprintf("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: from-file, namespace: %s}\ndata: {k: v}\n", ns))},
 		"secret.txt":        {Data: []byte("not a manifest: [")},
 	}
-	env := actions.Env{Cluster: c, Files: files}
+	env := steps.Env{Cluster: c, Files: files}
 
 	s, node := parse(t, "apply: {file: manifests/cm.yaml}")
-	if ps := s.Validate("setup[0]", node, files); len(ps) > 0 {
+	if ps, _ := s.Validate("setup[0]", node, files); len(ps) > 0 {
 		t.Errorf("problems %v", ps)
 	}
 	got := run(t, env, s)
@@ -142,19 +142,19 @@ func TestApplyFile(t *testing.T) {
 		"manifests/./cm.yaml":   "must be a relative path",
 		"manifests/cm.yaml/../": "must be a relative path",
 	} {
-		s := actions.Spec{Apply: &actions.Apply{File: file}}
+		s := steps.Spec{Action: &steps.Apply{File: file}}
 		_, err := s.Run(ctx, env)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("apply file %q: err %v, want %q", file, err, want)
 		}
-		ps := s.Validate("setup[0]", nil, files)
+		ps, _ := s.Validate("setup[0]", nil, files)
 		if len(ps) != 1 || ps[0].Path != "setup[0].apply.file" || !strings.Contains(ps[0].Msg, want) {
 			t.Errorf("validate file %q: problems %v, want one at setup[0].apply.file: %q", file, ps, want)
 		}
 	}
 
 	// Without a scenario folder there is nothing to read.
-	_, err = actions.Spec{Apply: &actions.Apply{File: "manifests/cm.yaml"}}.Run(ctx, actions.Env{Cluster: c})
+	_, err = steps.Spec{Action: &steps.Apply{File: "manifests/cm.yaml"}}.Run(ctx, steps.Env{Cluster: c})
 	if err == nil || !strings.Contains(err.Error(), "the scenario has no folder") {
 		t.Errorf("no folder: err %v", err)
 	}
@@ -166,21 +166,8 @@ func TestPatch(t *testing.T) {
 	c := l.Cluster
 	ctx := context.Background()
 	ns := newNS(t, c)
-	env := actions.Env{Cluster: c}
-	apply(t, env, fmt.Sprintf(`
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: %[1]s, labels: {app: web}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-      - {name: app, image: "nginx:1"}
-      - {name: sidecar, image: "busybox:1"}
-`, ns))
+	env := steps.Env{Cluster: c}
+	apply(t, env, webWithSidecar(ns))
 	deps := c.Kube.AppsV1().Deployments(ns)
 
 	// strategic (the default) merges containers by name.
@@ -210,10 +197,10 @@ patch:
 	}
 	patched := false
 	for _, m := range d.ManagedFields {
-		patched = patched || (m.Manager == actions.FieldManager && m.Operation == metav1.ManagedFieldsOperationUpdate)
+		patched = patched || (m.Manager == steps.FieldManager && m.Operation == metav1.ManagedFieldsOperationUpdate)
 	}
 	if !patched {
-		t.Errorf("managed fields %+v, want an update by %q", d.ManagedFields, actions.FieldManager)
+		t.Errorf("managed fields %+v, want an update by %q", d.ManagedFields, steps.FieldManager)
 	}
 
 	// merge: maps merge, lists are replaced.
@@ -287,7 +274,7 @@ func TestDeleteByNameWaitsUntilGone(t *testing.T) {
 	c := l.Cluster
 	ctx := context.Background()
 	ns := newNS(t, c)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	apply(t, env, deployment(ns, "web", 2, ""))
 	waitReady(t, c, ns, "app=web", 2)
 
@@ -332,7 +319,7 @@ func TestDeleteByLabelsOwnedPods(t *testing.T) {
 	l := simtest.Need(t, sl)
 	c := l.Cluster
 	ns := newNS(t, c)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	apply(t, env, deployment(ns, "rs", 2, ""))
 	before := waitReady(t, c, ns, "app=rs", 2)
 	old := map[types.UID]string{}
@@ -396,7 +383,7 @@ func TestDeleteMissingIsNoError(t *testing.T) {
 	l := simtest.Need(t, sl)
 	c := l.Cluster
 	ns := newNS(t, c)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	for _, src := range []string{
 		fmt.Sprintf("delete: {apiVersion: v1, kind: ConfigMap, name: nope, namespace: %s}", ns),
 		fmt.Sprintf("delete: {apiVersion: v1, kind: Pod, namespace: %s, labels: {app: nothing}}", ns),
@@ -420,7 +407,7 @@ func TestWait(t *testing.T) {
 	c := l.Cluster
 	ctx := context.Background()
 	ns := newNS(t, c)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	apply(t, env, deployment(ns, "web", 2, worker))
 
 	// readyReplicas appears only once the controllers and kwok did their part.
@@ -471,7 +458,7 @@ wait:
 	} {
 		start := time.Now()
 		_, err := step(t, tc.src).Run(ctx, env)
-		var te *actions.TimeoutError
+		var te *steps.TimeoutError
 		if !errors.As(err, &te) || err.Error() != tc.want || te.Detail != tc.detail {
 			t.Errorf("%s: err %v, want %q with detail %q", tc.src, err, tc.want, tc.detail)
 		}

@@ -1,4 +1,4 @@
-package actions
+package steps
 
 // ExplainWait lets the unit tests explain a wait without a lab.
 var ExplainWait = explainWait

@@ -1,4 +1,4 @@
-package actions_test
+package steps_test
 
 // Unit tests of the explanations, on a fake clientset: they need no lab
 // and run under -short.
@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -83,13 +84,13 @@ func TestExplainWait(t *testing.T) {
 			map[string]any{"type": "Progressing", "status": "True", "message": "ReplicaSet \"web-abc\" is progressing."},
 		}},
 	}}
-	wait := func(name string, labels map[string]string, cond string) *actions.Wait {
-		return &actions.Wait{Ref: actions.Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: name, Namespace: "shop"}, Labels: labels, For: cond}
+	wait := func(name string, labels map[string]string, cond string) *steps.Wait {
+		return &steps.Wait{Ref: lab.Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: name, Namespace: "shop"}, Labels: labels, For: cond}
 	}
 
 	for _, tc := range []struct {
 		name string
-		w    *actions.Wait
+		w    *steps.Wait
 		objs []unstructured.Unstructured
 		want []string
 	}{
@@ -104,7 +105,7 @@ func TestExplainWait(t *testing.T) {
 			[]unstructured.Unstructured{withoutConditions(deploy, "nothing"), renamed(withoutConditions(deploy, "nothing"), "api")}, []string{"2 match now: shop/web, shop/api"}},
 		{"labelled none", wait("", map[string]string{"app": "web"}, "objects.size() == 3"), nil, []string{"none match now"}},
 	} {
-		got, err := actions.ExplainWait(ctx, kube, tc.w, tc.objs)
+		got, err := steps.ExplainWait(ctx, kube, tc.w, tc.objs)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 		}
@@ -129,14 +130,14 @@ func renamed(u unstructured.Unstructured, name string) unstructured.Unstructured
 
 func TestTimeoutErrorThroughStepError(t *testing.T) {
 	t.Parallel()
-	te := &actions.TimeoutError{What: "Pod shop/web", After: 3 * time.Second, Reasons: []string{"pod shop/web is Pending: " + unschedulable},
+	te := &steps.TimeoutError{What: "Pod shop/web", After: 3 * time.Second, Reasons: []string{"pod shop/web is Pending: " + unschedulable},
 		Detail: "`object.status.phase == 'Running'` is false"}
 	if want := "still waiting after 3s for Pod shop/web: pod shop/web is Pending: " + unschedulable; te.Error() != want {
 		t.Errorf("error %q, want %q", te, want)
 	}
-	var err error = &actions.StepError{Step: 2, Action: "wait", Err: te}
+	var err error = &steps.StepError{Step: 2, Action: "wait", Err: te}
 	err = fmt.Errorf("setup of drain-worker failed at %w", err)
-	var got *actions.TimeoutError
+	var got *steps.TimeoutError
 	if !errors.As(err, &got) || got != te {
 		t.Fatalf("errors.As through StepError: %v", err)
 	}

@@ -1,4 +1,4 @@
-package actions_test
+package steps_test
 
 // The tests in this file change nodes. They do not call t.Parallel: Go runs
 // them one by one before any parallel test starts, and each restores the
@@ -14,7 +14,7 @@ import (
 
 	"github.com/ckalab/ckalab/internal/simtest"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -58,7 +58,7 @@ func TestDrain(t *testing.T) {
 	ctx := context.Background()
 	ns := newNS(t, c)
 	restoreNode(t, c, worker2)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	apply(t, env, deployment(ns, "web", 2, worker2))
 	apply(t, env, fmt.Sprintf(`
 apiVersion: v1
@@ -134,7 +134,7 @@ func TestDrainBlockedByPDB(t *testing.T) {
 	c := l.Cluster
 	ns := newNS(t, c)
 	restoreNode(t, c, worker)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	apply(t, env, deployment(ns, "db", 1, worker))
 	apply(t, env, fmt.Sprintf(`
 apiVersion: policy/v1
@@ -181,7 +181,7 @@ func TestDrainTerminatingNamespace(t *testing.T) {
 	c := l.Cluster
 	ctx := context.Background()
 	restoreNode(t, c, worker)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	ns := newNS(t, c)
 	var manifest strings.Builder
 	for i := range 10 {
@@ -226,7 +226,7 @@ func TestTaint(t *testing.T) {
 	ctx := context.Background()
 	restoreNode(t, c, worker)
 	restoreNode(t, c, controlPlane)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	const p = "ckalab.test/"
 
 	got := run(t, env, step(t, "taint: {node: "+worker+", key: ckalab.test/a, value: one, effect: NoSchedule}"))
@@ -300,7 +300,7 @@ func TestTaintNewValue(t *testing.T) {
 	l := simtest.Need(t, sl)
 	c := l.Cluster
 	restoreNode(t, c, worker2)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	run(t, env, step(t, "taint: {node: "+worker2+", key: ckalab.test/v, value: old, effect: NoSchedule}"))
 	run(t, env, step(t, "taint: {node: "+worker2+", key: ckalab.test/v, value: old, effect: PreferNoSchedule}"))
 	got := run(t, env, step(t, "taint: {node: "+worker2+", key: ckalab.test/v, value: new, effect: NoSchedule}"))

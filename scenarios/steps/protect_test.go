@@ -1,4 +1,4 @@
-package actions_test
+package steps_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 
 	"github.com/ckalab/ckalab/internal/simtest"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -32,7 +32,7 @@ func TestValidateRefusesStepsThatBreakTheLab(t *testing.T) {
 	for name, src := range lastingDamage {
 		t.Run(name, func(t *testing.T) {
 			s, node := parse(t, src)
-			ps := s.Validate("setup[0]", node, nil)
+			ps, _ := s.Validate("setup[0]", node, nil)
 			if len(ps) != 1 {
 				t.Fatalf("problems %v, want exactly one", ps)
 			}
@@ -52,7 +52,7 @@ func TestValidateAllowsWhatScenariosNeed(t *testing.T) {
 		`apply: {manifest: '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}'}`,
 	} {
 		s, node := parse(t, src)
-		if ps := s.Validate("setup[0]", node, nil); len(ps) > 0 {
+		if ps, _ := s.Validate("setup[0]", node, nil); len(ps) > 0 {
 			t.Errorf("%s: problems %v, want none", src, ps)
 		}
 	}
@@ -63,23 +63,23 @@ func TestValidateAllowsWhatScenariosNeed(t *testing.T) {
 func TestRunRefusesStepsThatBreakTheLab(t *testing.T) {
 	l := simtest.Need(t, sl)
 	ctx := context.Background()
-	env := actions.Env{Cluster: l.Cluster}
+	env := steps.Env{Cluster: l.Cluster}
 	before, err := l.Cluster.Kube.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, s := range map[string]actions.Spec{
+	for name, s := range map[string]steps.Spec{
 		// cluster-admin is not named system:*; only its label protects it.
-		"patch cluster-admin":      {Patch: &actions.Patch{Ref: actions.Ref{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding", Name: "cluster-admin"}, Patch: map[string]any{"subjects": []any{}}}},
-		"apply over cluster-admin": {Apply: &actions.Apply{Manifest: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: cluster-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: []\n"}},
+		"patch cluster-admin":      {Action: &steps.Patch{Ref: lab.Ref{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding", Name: "cluster-admin"}, Patch: map[string]any{"subjects": []any{}}}},
+		"apply over cluster-admin": {Action: &steps.Apply{Manifest: "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: cluster-admin}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: []\n"}},
 		// a selector that matches the defaults without naming the label
-		"delete by another label": {Delete: &actions.Delete{Ref: actions.Ref{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"}, Labels: map[string]string{}}},
-		"delete the marker":       {Delete: &actions.Delete{Ref: actions.Ref{APIVersion: "v1", Kind: "ConfigMap", Namespace: lab.MarkerNamespace, Name: lab.MarkerName}}},
-		"delete a node":           {Delete: &actions.Delete{Ref: actions.Ref{APIVersion: "v1", Kind: "Node", Name: worker}}},
+		"delete by another label": {Action: &steps.Delete{Ref: lab.Ref{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"}, Labels: map[string]string{}}},
+		"delete the marker":       {Action: &steps.Delete{Ref: lab.Ref{APIVersion: "v1", Kind: "ConfigMap", Namespace: lab.MarkerNamespace, Name: lab.MarkerName}}},
+		"delete a node":           {Action: &steps.Delete{Ref: lab.Ref{APIVersion: "v1", Kind: "Node", Name: worker}}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			changed, err := s.Run(ctx, env)
-			var pe *actions.ProtectedError
+			var pe *steps.ProtectedError
 			if !errors.As(err, &pe) {
 				t.Fatalf("err = %v, want a ProtectedError", err)
 			}

@@ -1,4 +1,4 @@
-package actions_test
+package steps_test
 
 import (
 	"context"
@@ -9,17 +9,17 @@ import (
 	"time"
 
 	"github.com/ckalab/ckalab/internal/simtest"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // timeoutOf runs a step that must time out and returns its error.
-func timeoutOf(t *testing.T, env actions.Env, src string) *actions.TimeoutError {
+func timeoutOf(t *testing.T, env steps.Env, src string) *steps.TimeoutError {
 	t.Helper()
 	_, err := step(t, src).Run(context.Background(), env)
-	var te *actions.TimeoutError
+	var te *steps.TimeoutError
 	if !errors.As(err, &te) {
 		t.Fatalf("%s: err %v, want a *TimeoutError", src, err)
 	}
@@ -33,9 +33,9 @@ func TestWaitExplainsUntoleratedTaint(t *testing.T) {
 	c := l.Cluster
 	ns := newNS(t, c)
 	restoreNode(t, c, worker2)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	key := "ckalab.test/" + simtest.UniqueName(t)
-	run(t, env, actions.Spec{Taint: &actions.Taint{Node: worker2, Key: key, Value: "db", Effect: "NoSchedule"}})
+	run(t, env, steps.Spec{Action: &steps.Taint{Node: worker2, Key: key, Value: "db", Effect: "NoSchedule"}})
 	apply(t, env, fmt.Sprintf(`
 apiVersion: v1
 kind: Pod
@@ -74,7 +74,7 @@ func TestDeleteExplainsBoundVolume(t *testing.T) {
 	ctx := context.Background()
 	ns := newNS(t, c)
 	pv := simtest.UniqueName(t)
-	env := actions.Env{Cluster: c}
+	env := steps.Env{Cluster: c}
 	t.Cleanup(func() {
 		// The claim goes first; then nothing holds the volume.
 		ctx := context.Background()

@@ -1,4 +1,4 @@
-package actions_test
+package steps_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/ckalab/ckalab/internal/simtest"
 	"github.com/ckalab/ckalab/lab"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"gopkg.in/yaml.v3"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -34,13 +34,13 @@ const (
 
 // parse decodes one step from YAML as a scenario file holds it, and
 // returns its node for Validate.
-func parse(t *testing.T, src string) (actions.Spec, *yaml.Node) {
+func parse(t *testing.T, src string) (steps.Spec, *yaml.Node) {
 	t.Helper()
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte(src), &doc); err != nil {
 		t.Fatalf("yaml: %v", err)
 	}
-	var s actions.Spec
+	var s steps.Spec
 	if err := doc.Content[0].Decode(&s); err != nil {
 		t.Fatalf("decode step: %v", err)
 	}
@@ -48,16 +48,16 @@ func parse(t *testing.T, src string) (actions.Spec, *yaml.Node) {
 }
 
 // step parses a step and fails the test if it does not validate.
-func step(t *testing.T, src string) actions.Spec {
+func step(t *testing.T, src string) steps.Spec {
 	t.Helper()
 	s, node := parse(t, src)
-	if ps := s.Validate("step", node, nil); len(ps) > 0 {
+	if ps, _ := s.Validate("step", node, nil); len(ps) > 0 {
 		t.Fatalf("step %q: problems %v", src, ps)
 	}
 	return s
 }
 
-func run(t *testing.T, env actions.Env, s actions.Spec) []string {
+func run(t *testing.T, env steps.Env, s steps.Spec) []string {
 	t.Helper()
 	changed, err := s.Run(context.Background(), env)
 	if err != nil {
@@ -123,9 +123,9 @@ spec:
 }
 
 // apply applies a manifest through the apply action.
-func apply(t *testing.T, env actions.Env, manifest string) []string {
+func apply(t *testing.T, env steps.Env, manifest string) []string {
 	t.Helper()
-	return run(t, env, actions.Spec{Apply: &actions.Apply{Manifest: manifest}})
+	return run(t, env, steps.Spec{Action: &steps.Apply{Manifest: manifest}})
 }
 
 func mustContain(t *testing.T, s string, fragments ...string) {

@@ -1,4 +1,4 @@
-package actions_test
+package steps_test
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/ckalab/ckalab/internal/simtest"
-	"github.com/ckalab/ckalab/lab/actions"
+	"github.com/ckalab/ckalab/scenarios/steps"
 	"gopkg.in/yaml.v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -21,7 +21,7 @@ func TestWriteFile(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	files := fstest.MapFS{"files/kubeconfig": {Data: []byte("apiVersion: v1\nkind: Config\n")}}
-	env := actions.Env{Files: files, AnswerDir: dir}
+	env := steps.Env{Files: files, AnswerDir: dir}
 
 	got := run(t, env, step(t, "writeFile: {path: notes/answer.txt, content: \"hello\\n\"}"))
 	dst := filepath.Join(dir, "notes", "answer.txt")
@@ -37,7 +37,7 @@ func TestWriteFile(t *testing.T) {
 	}
 
 	s, node := parse(t, "writeFile: {path: kube/config, from: files/kubeconfig}")
-	if ps := s.Validate("setup[0]", node, files); len(ps) > 0 {
+	if ps, _ := s.Validate("setup[0]", node, files); len(ps) > 0 {
 		t.Errorf("problems %v", ps)
 	}
 	run(t, env, s)
@@ -53,18 +53,18 @@ func TestWriteFile(t *testing.T) {
 	}
 
 	for _, tc := range []struct {
-		env  actions.Env
-		spec actions.WriteFile
+		env  steps.Env
+		spec steps.WriteFile
 		want string
 	}{
-		{env, actions.WriteFile{Path: "../escape.txt", Content: "x"}, `"../escape.txt" must be a relative path`},
-		{env, actions.WriteFile{Path: "/tmp/abs.txt", Content: "x"}, "must be a relative path"},
-		{env, actions.WriteFile{Path: "a.txt", From: "../../etc/passwd"}, "must be a relative path"},
-		{env, actions.WriteFile{Path: "a.txt", From: "files/none"}, "read files/none"},
-		{actions.Env{Files: files}, actions.WriteFile{Path: "a.txt", Content: "x"}, "no answer folder"},
-		{actions.Env{AnswerDir: dir}, actions.WriteFile{Path: "a.txt", From: "files/kubeconfig"}, "the scenario has no folder"},
+		{env, steps.WriteFile{Path: "../escape.txt", Content: "x"}, `"../escape.txt" must be a relative path`},
+		{env, steps.WriteFile{Path: "/tmp/abs.txt", Content: "x"}, "must be a relative path"},
+		{env, steps.WriteFile{Path: "a.txt", From: "../../etc/passwd"}, "must be a relative path"},
+		{env, steps.WriteFile{Path: "a.txt", From: "files/none"}, "read files/none"},
+		{steps.Env{Files: files}, steps.WriteFile{Path: "a.txt", Content: "x"}, "no answer folder"},
+		{steps.Env{AnswerDir: dir}, steps.WriteFile{Path: "a.txt", From: "files/kubeconfig"}, "the scenario has no folder"},
 	} {
-		_, err := actions.Spec{WriteFile: &tc.spec}.Run(context.Background(), tc.env)
+		_, err := steps.Spec{Action: &tc.spec}.Run(context.Background(), tc.env)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: err %v, want %q", tc.spec, err, tc.want)
 		}
@@ -81,20 +81,20 @@ func TestRunAllStepError(t *testing.T) {
 	ctx := context.Background()
 	ns := newNS(t, c)
 	dir := t.TempDir()
-	env := actions.Env{Cluster: c, AnswerDir: dir}
+	env := steps.Env{Cluster: c, AnswerDir: dir}
 
-	steps := []actions.Spec{
+	list := []steps.Spec{
 		step(t, "writeFile: {path: a.txt, content: a}"),
 		step(t, fmt.Sprintf("apply: {manifest: '{apiVersion: v1, kind: ConfigMap, metadata: {name: cfg, namespace: %s}}'}", ns)),
 		step(t, fmt.Sprintf("patch: {apiVersion: v1, kind: ConfigMap, name: missing, namespace: %s, patch: {data: {a: b}}}", ns)),
 		step(t, "writeFile: {path: never.txt, content: x}"),
 	}
-	changed, err := actions.RunAll(ctx, env, steps)
+	changed, err := steps.RunAll(ctx, env, list)
 	wantChanged := []string{"wrote " + filepath.Join(dir, "a.txt"), "applied ConfigMap " + ns + "/cfg"}
 	if !equal(changed, wantChanged) {
 		t.Errorf("changed %q, want %q", changed, wantChanged)
 	}
-	var se *actions.StepError
+	var se *steps.StepError
 	if !errors.As(err, &se) {
 		t.Fatalf("err %T %v, want a *StepError", err, err)
 	}
@@ -114,7 +114,7 @@ func TestRunAllStepError(t *testing.T) {
 	}
 
 	// A step that fails part way reports what it changed itself.
-	changed, err = actions.RunAll(ctx, env, []actions.Spec{{Apply: &actions.Apply{Manifest: fmt.Sprintf(`
+	changed, err = steps.RunAll(ctx, env, []steps.Spec{{Action: &steps.Apply{Manifest: fmt.Sprintf(`
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: one, namespace: %[1]s}
@@ -136,11 +136,11 @@ spec: {replicas: 1}
 	}
 
 	// Nothing changed before the first step.
-	changed, err = actions.RunAll(ctx, env, []actions.Spec{{}})
+	changed, err = steps.RunAll(ctx, env, []steps.Spec{{}})
 	if len(changed) != 0 || err == nil || err.Error() != "step 1 (): empty step\nnothing was changed" {
 		t.Errorf("changed %q, err %v", changed, err)
 	}
-	if changed, err := actions.RunAll(ctx, env, nil); err != nil || len(changed) != 0 {
+	if changed, err := steps.RunAll(ctx, env, nil); err != nil || len(changed) != 0 {
 		t.Errorf("no steps: %q, %v", changed, err)
 	}
 }
@@ -193,7 +193,7 @@ func TestValidate(t *testing.T) {
 		{"writeFile: {path: sub/a.txt, from: f.txt}", nil},
 	} {
 		s, node := parse(t, tc.src)
-		ps := s.Validate("step", node, files)
+		ps, _ := s.Validate("step", node, files)
 		var got []string
 		for _, p := range ps {
 			got = append(got, p.Path+": "+p.Msg)
@@ -216,18 +216,22 @@ func TestValidate(t *testing.T) {
 
 	// Problems point at the line of the action.
 	s, node := parse(t, "# a step\ntaint:\n  node: n\n  key: k\n")
-	ps := s.Validate("setup[2]", node, nil)
+	ps, _ := s.Validate("setup[2]", node, nil)
 	if len(ps) != 1 || ps[0].Line != 3 || ps[0].Path != "setup[2].taint.effect" {
 		t.Errorf("problems %v, want one at line 3, setup[2].taint.effect", ps)
 	}
 
-	// A bad duration is a decoding error (the scenario loader reports it).
+	// A bad duration is a problem of the step's YAML: Validate reports it
+	// (the scenario loader with the rest), and yaml.v3 keeps the step.
 	var doc yaml.Node
 	if err := yaml.Unmarshal([]byte("delete: {apiVersion: v1, kind: Pod, name: p, timeout: soon}"), &doc); err != nil {
 		t.Fatal(err)
 	}
-	var bad actions.Spec
-	if err := doc.Content[0].Decode(&bad); err == nil || !strings.Contains(err.Error(), `got "soon", want a duration`) {
-		t.Errorf("bad duration: err %v", err)
+	var bad steps.Spec
+	if err := doc.Content[0].Decode(&bad); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	if ps, _ := bad.Validate("step", doc.Content[0], nil); len(ps) != 1 || ps[0].Path != "step.delete.timeout" || !strings.Contains(ps[0].Msg, `got "soon", want a duration`) {
+		t.Errorf("bad duration: problems %v", ps)
 	}
 }

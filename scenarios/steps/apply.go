@@ -1,0 +1,112 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+
+	"github.com/ckalab/ckalab/lab"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+)
+
+// Apply server-side applies manifests, given inline or as a file of the
+// scenario's folder.
+type Apply struct {
+	Manifest string `yaml:"manifest,omitempty" json:"manifest,omitempty"`
+	File     string `yaml:"file,omitempty" json:"file,omitempty"`
+}
+
+// Objects reads and decodes the step's manifests (inline, or the file in
+// dir).
+func (a *Apply) Objects(dir fs.FS) ([]*unstructured.Unstructured, error) {
+	data := []byte(a.Manifest)
+	if a.File != "" {
+		var err error
+		if data, err = ReadScenarioFile(dir, a.File); err != nil {
+			return nil, err
+		}
+	}
+	return DecodeManifests(data)
+}
+
+// Validate wants exactly one of manifest and file, and manifests that
+// decode.
+func (a *Apply) Validate(v *Validation) {
+	if (a.Manifest == "") == (a.File == "") {
+		v.Add("", "set exactly one of manifest and file")
+		return
+	}
+	if _, err := a.Objects(v.Dir); err != nil {
+		field := "manifest"
+		if a.File != "" {
+			field = "file"
+		}
+		v.Add(field, "%v", err)
+	}
+}
+
+// Images are those of the manifests' containers.
+func (a *Apply) Images(dir fs.FS) []string {
+	objs, err := a.Objects(dir)
+	if err != nil {
+		return nil
+	}
+	docs := make([]any, len(objs))
+	for i, o := range objs {
+		docs[i] = o.Object
+	}
+	return containerImages(docs...)
+}
+
+// Changes are the manifests' objects, with the labels they give them.
+func (a *Apply) Changes(dir fs.FS) []Change {
+	objs, err := a.Objects(dir)
+	if err != nil {
+		return nil
+	}
+	out := make([]Change, len(objs))
+	for i, o := range objs {
+		out[i] = Change{Verb: VerbApply, Object: lab.RefTo(o), Labels: o.GetLabels()}
+	}
+	return out
+}
+
+// Run applies every object, namespaced ones without a namespace in
+// default. Every object is checked before the first is applied, so a
+// refused step changes nothing.
+func (a *Apply) Run(ctx context.Context, env Env) ([]string, error) {
+	objs, err := a.Objects(env.Files)
+	if err != nil {
+		return nil, err
+	}
+	clients := make([]dynamic.ResourceInterface, len(objs))
+	for i, obj := range objs {
+		ri, namespaced, err := lab.Client(env.Cluster, obj.GetAPIVersion(), obj.GetKind(), obj.GetNamespace())
+		if err != nil {
+			return nil, err
+		}
+		if namespaced && obj.GetNamespace() == "" {
+			obj.SetNamespace(metav1.NamespaceDefault)
+			ri, _, _ = lab.Client(env.Cluster, obj.GetAPIVersion(), obj.GetKind(), metav1.NamespaceDefault)
+		}
+		live, err := getLive(ctx, ri, obj.GetName())
+		if err != nil {
+			return nil, err
+		}
+		if err := protectLive(VerbApply, lab.RefTo(obj), live, obj.GetLabels()); err != nil {
+			return nil, err
+		}
+		clients[i] = ri
+	}
+	var changed []string
+	for i, obj := range objs {
+		ref := lab.Ref{Kind: obj.GetKind(), Name: obj.GetName(), Namespace: obj.GetNamespace()}
+		if _, err := clients[i].Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
+			return changed, fmt.Errorf("apply %s: %w", ref, err)
+		}
+		changed = append(changed, "applied "+ref.String())
+	}
+	return changed, nil
+}
