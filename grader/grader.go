@@ -42,15 +42,17 @@ type Spec struct {
 	Why     string
 	Points  int
 	Timeout time.Duration
-	Kind    string
+	Type    string
 	Check   Check
 }
 
 // Result is the outcome of one check.
 type Result struct {
-	ID       string        `json:"id"`
-	Title    string        `json:"title"`
-	Kind     string        `json:"kind"`
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Type is the check's type; JSON keeps the key "kind" of earlier
+	// reports.
+	Type     string        `json:"kind"`
 	Passed   bool          `json:"passed"`
 	Points   int           `json:"points"`
 	Earned   int           `json:"earned"`
@@ -141,7 +143,7 @@ func run(ctx context.Context, env *Env, s Spec, opts Options) Result {
 		}
 		opts.Sleep(ctx, opts.Interval)
 	}
-	res := Result{ID: s.ID, Title: s.Title, Kind: s.Kind, Passed: obs.Passed, Points: s.Points, Why: s.Why,
+	res := Result{ID: s.ID, Title: s.Title, Type: s.Type, Passed: obs.Passed, Points: s.Points, Why: s.Why,
 		Expected: obs.Expected, Actual: obs.Actual, Problems: obs.Problems, Elapsed: opts.Now().Sub(start)}
 	if obs.Passed {
 		res.Earned = s.Points

@@ -100,7 +100,7 @@ func TestGradeRetriesFailingCheckUntilTimeout(t *testing.T) {
 	clk := newFakeClock()
 	chk := failing()
 	rep := grader.Grade(context.Background(), &grader.Env{}, "sc", "Scenario", []grader.Spec{
-		{ID: "mode", Title: "mode is wanted", Why: "the app reads mode", Points: 2, Timeout: time.Second, Kind: "match", Check: chk},
+		{ID: "mode", Title: "mode is wanted", Why: "the app reads mode", Points: 2, Timeout: time.Second, Type: "match", Check: chk},
 	}, clk.options(200*time.Millisecond))
 
 	// Looks at 0, 200, 400, 600 and 800ms; a sixth at 1000ms would be at
@@ -127,7 +127,7 @@ func TestGradeRetriesFailingCheckUntilTimeout(t *testing.T) {
 	if r.Expected != "ConfigMap cfg with mode=wanted" || r.Why != "the app reads mode" {
 		t.Errorf("expected %q, why %q", r.Expected, r.Why)
 	}
-	if r.ID != "mode" || r.Title != "mode is wanted" || r.Kind != "match" || rep.Scenario != "sc" || rep.Title != "Scenario" {
+	if r.ID != "mode" || r.Title != "mode is wanted" || r.Type != "match" || rep.Scenario != "sc" || rep.Title != "Scenario" {
 		t.Errorf("identity: %+v in %q %q", r, rep.Scenario, rep.Title)
 	}
 	if r.Elapsed != 800*time.Millisecond {
@@ -140,7 +140,7 @@ func TestGradePassesOnThirdLook(t *testing.T) {
 	clk := newFakeClock()
 	chk := passesOn(3)
 	rep := grader.Grade(context.Background(), &grader.Env{}, "sc", "", []grader.Spec{
-		{ID: "ready", Points: 4, Timeout: time.Minute, Kind: "ready", Check: chk},
+		{ID: "ready", Points: 4, Timeout: time.Minute, Type: "ready", Check: chk},
 	}, clk.options(250*time.Millisecond))
 	if n := chk.count(); n != 3 {
 		t.Errorf("%d looks, want 3 (no more once it passes)", n)
@@ -161,12 +161,12 @@ func TestGradeSumsPointsAndPartialCredit(t *testing.T) {
 	t.Parallel()
 	clk := newFakeClock()
 	specs := []grader.Spec{
-		{ID: "a", Title: "first", Points: 3, Timeout: time.Second, Kind: "match", Check: passing()},
-		{ID: "b", Title: "second", Why: "because", Points: 2, Timeout: time.Second, Kind: "canI", Check: failing()},
+		{ID: "a", Title: "first", Points: 3, Timeout: time.Second, Type: "match", Check: passing()},
+		{ID: "b", Title: "second", Why: "because", Points: 2, Timeout: time.Second, Type: "canI", Check: failing()},
 		// The clock is shared by concurrent checks: the failing ones move it
 		// on by up to 2s, so this one's timeout is long enough for a retry.
-		{ID: "c", Title: "third", Points: 5, Timeout: time.Hour, Kind: "ready", Check: passesOn(2)},
-		{ID: "d", Title: "fourth", Points: 1, Timeout: time.Second, Kind: "absent", Check: failing()},
+		{ID: "c", Title: "third", Points: 5, Timeout: time.Hour, Type: "ready", Check: passesOn(2)},
+		{ID: "d", Title: "fourth", Points: 1, Timeout: time.Second, Type: "absent", Check: failing()},
 	}
 	rep := grader.Grade(context.Background(), &grader.Env{}, "sc", "T", specs, clk.options(100*time.Millisecond))
 	if rep.Earned != 8 || rep.Total != 11 || rep.Passed {
@@ -178,7 +178,7 @@ func TestGradeSumsPointsAndPartialCredit(t *testing.T) {
 	wantEarned := []int{3, 0, 5, 0}
 	for i, r := range rep.Results {
 		// Checks run concurrently, results keep the scenario's order.
-		if r.ID != specs[i].ID || r.Title != specs[i].Title || r.Kind != specs[i].Kind || r.Points != specs[i].Points {
+		if r.ID != specs[i].ID || r.Title != specs[i].Title || r.Type != specs[i].Type || r.Points != specs[i].Points {
 			t.Errorf("result %d is %+v, want spec %s", i, r, specs[i].ID)
 		}
 		if r.Earned != wantEarned[i] || r.Passed != (wantEarned[i] > 0) {

@@ -52,7 +52,7 @@ func (e *LoadError) Error() string {
 
 // Loader parses scenario files.
 type Loader struct {
-	Kinds grader.Kinds
+	CheckTypes grader.CheckTypes
 }
 
 // Parse renders, decodes and validates one scenario file. dir is its folder
@@ -320,12 +320,12 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 		if c.Points < 1 && !bad["points"] {
 			ps.Add(cn, yamlx.Join(p, "points"), "got %d, want 1 or more", c.Points)
 		}
-		var kind *grader.Kind
+		var kind *grader.CheckType
 		var body *yaml.Node
 		for _, e := range c.kinds {
-			k, ok := l.Kinds[e.key.Value]
+			k, ok := l.CheckTypes[e.key.Value]
 			if !ok {
-				ps.Add(e.key, yamlx.Join(p, e.key.Value), "unknown field (check kinds: %s)", strings.Join(l.Kinds.Names(), ", "))
+				ps.Add(e.key, yamlx.Join(p, e.key.Value), "unknown field (check kinds: %s)", strings.Join(l.CheckTypes.Names(), ", "))
 				continue
 			}
 			if kind != nil {
@@ -336,7 +336,7 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 		}
 		if kind == nil {
 			if len(c.kinds) == 0 {
-				ps.Add(cn, p, "no check kind: want one of %s", strings.Join(l.Kinds.Names(), ", "))
+				ps.Add(cn, p, "no check kind: want one of %s", strings.Join(l.CheckTypes.Names(), ", "))
 			}
 			continue
 		}
@@ -350,7 +350,7 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 			timeout = kind.DefaultTimeout
 		}
 		s.Checks = append(s.Checks, grader.Spec{ID: c.ID, Title: c.Title, Why: strings.TrimSpace(c.Why),
-			Points: c.Points, Timeout: timeout, Kind: kind.Name, Check: check})
+			Points: c.Points, Timeout: timeout, Type: kind.Name, Check: check})
 	}
 	return ps
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
-func loader() scenarios.Loader { return scenarios.Loader{Kinds: checks.All()} }
+func loader() scenarios.Loader { return scenarios.Loader{CheckTypes: checks.All()} }
 
 func readTestdata(t *testing.T, name string) []byte {
 	t.Helper()
@@ -92,7 +92,7 @@ func TestParseValid(t *testing.T) {
 			var kinds []string
 			var timeouts []time.Duration
 			for _, c := range s.Checks {
-				kinds = append(kinds, c.Kind)
+				kinds = append(kinds, c.Type)
 				timeouts = append(timeouts, c.Timeout)
 				if c.Check == nil || c.ID == "" || c.Title == "" || c.Points < 1 {
 					t.Errorf("check %+v is incomplete", c)

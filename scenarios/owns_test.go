@@ -99,7 +99,7 @@ solution:
         metadata: {name: in-default}
   - patch: {apiVersion: v1, kind: Node, name: ckalab-worker, patch: {metadata: {labels: {a: b}}}}
 `
-	_, err := scenarios.Loader{Kinds: checks.All()}.Parse("o.yaml", []byte(file), nil, scenarios.DefaultTemplateData())
+	_, err := scenarios.Loader{CheckTypes: checks.All()}.Parse("o.yaml", []byte(file), nil, scenarios.DefaultTemplateData())
 	wantLines(t, err, []string{
 		"o.yaml:14: owns.objects[1]: list namespaces under namespaces and nodes under owns.nodes",
 		"o.yaml:22: solution.steps[0].apply: makes namespace other, which namespaces does not list",
@@ -135,7 +135,7 @@ checks:
 - {id: x, title: x, points: 1, absent: {apiVersion: v1, kind: ConfigMap, namespace: mine, name: x}}
 solution: {explain: x, steps: [{delete: {apiVersion: v1, kind: ConfigMap, namespace: mine, name: x}}]}
 `
-	_, err := scenarios.Loader{Kinds: checks.All()}.Parse("b.yaml", []byte(file), nil, scenarios.DefaultTemplateData())
+	_, err := scenarios.Loader{CheckTypes: checks.All()}.Parse("b.yaml", []byte(file), nil, scenarios.DefaultTemplateData())
 	wantLines(t, err, []string{
 		"b.yaml:10: namespaces[1]: kube-node-lease belongs to the lab, not to a scenario: list only namespaces the scenario makes",
 		"b.yaml:10: namespaces[2]: default belongs to the lab, not to a scenario: list only namespaces the scenario makes",

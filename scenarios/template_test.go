@@ -48,7 +48,7 @@ func mb(n uint64) float64 { return float64(n) / 1e6 }
 // most and how much f allocated in all.
 func measure(f func()) (took time.Duration, peak, total uint64) { return memtest.Measure(f) }
 
-func testLoader() Loader { return Loader{Kinds: checks.All()} }
+func testLoader() Loader { return Loader{CheckTypes: checks.All()} }
 
 // plain renders as the scenario files were rendered before the limits.
 func plain(t *testing.T, text []byte, td TemplateData, missing string) []byte {

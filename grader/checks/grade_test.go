@@ -67,8 +67,8 @@ expect: {data: {mode: wanted}}
 	const timeout = 1500 * time.Millisecond
 	interval := 100 * time.Millisecond
 	rep := grader.Grade(ctx, env, "sc", "Title", []grader.Spec{
-		{ID: "fails", Title: "mode", Points: 2, Timeout: timeout, Kind: "match", Check: failing},
-		{ID: "passes", Title: "exists", Points: 3, Timeout: timeout, Kind: "match", Check: passing},
+		{ID: "fails", Title: "mode", Points: 2, Timeout: timeout, Type: "match", Check: failing},
+		{ID: "passes", Title: "exists", Points: 3, Timeout: timeout, Type: "match", Check: passing},
 	}, grader.Options{Interval: interval})
 
 	if rep.Passed || rep.Earned != 3 || rep.Total != 5 || rep.Scenario != "sc" || rep.Title != "Title" {
@@ -106,7 +106,7 @@ func TestGradeNoWaitAndMaxTimeout(t *testing.T) {
 
 	start := time.Now()
 	rep := grader.Grade(ctx, env, "sc", "", []grader.Spec{
-		{ID: "a", Points: 1, Timeout: time.Minute, Kind: "match", Check: missing},
+		{ID: "a", Points: 1, Timeout: time.Minute, Type: "match", Check: missing},
 	}, grader.Options{NoWait: true})
 	if n := missing.n.Load(); n != 1 {
 		t.Errorf("NoWait observed %d times, want 1", n)
@@ -122,7 +122,7 @@ func TestGradeNoWaitAndMaxTimeout(t *testing.T) {
 	// MaxTimeout caps a check's own timeout.
 	missing2 := &counting{Check: missing.Check}
 	rep = grader.Grade(ctx, env, "sc", "", []grader.Spec{
-		{ID: "a", Points: 1, Timeout: time.Minute, Kind: "match", Check: missing2},
+		{ID: "a", Points: 1, Timeout: time.Minute, Type: "match", Check: missing2},
 	}, grader.Options{MaxTimeout: 600 * time.Millisecond, Interval: 100 * time.Millisecond})
 	if e := rep.Results[0].Elapsed; e > 2*time.Second || e < 300*time.Millisecond {
 		t.Errorf("elapsed %s with MaxTimeout 600ms", e)
@@ -141,7 +141,7 @@ func TestGradeNoWaitAndMaxTimeout(t *testing.T) {
 		}
 	}
 	rep = grader.Grade(ctx, env, "sc", "", []grader.Spec{
-		{ID: "late", Points: 4, Timeout: 10 * time.Second, Kind: "match", Check: late},
+		{ID: "late", Points: 4, Timeout: 10 * time.Second, Type: "match", Check: late},
 	}, grader.Options{Interval: 50 * time.Millisecond})
 	if r := rep.Results[0]; !r.Passed || r.Earned != 4 || !rep.Passed || r.Elapsed > 5*time.Second {
 		t.Errorf("late result %+v", r)

@@ -9,8 +9,8 @@ import (
 )
 
 // All returns every check kind.
-func All() grader.Kinds {
-	kinds := []grader.Kind{
+func All() grader.CheckTypes {
+	kinds := []grader.CheckType{
 		{Name: "match", Summary: "an object exists and matches a partial object and CEL expressions", DefaultTimeout: 5 * time.Second, New: newMatch},
 		{Name: "absent", Summary: "no object exists, or none matches", DefaultTimeout: 5 * time.Second, New: newAbsent},
 		{Name: "canI", Summary: "the API server's RBAC decision for a user, group or service account", DefaultTimeout: 3 * time.Second, New: newCanI},
@@ -18,7 +18,7 @@ func All() grader.Kinds {
 		{Name: "tolerates", Summary: "a pod (or pod template) tolerates a taint, judged as the scheduler judges it", DefaultTimeout: 5 * time.Second, New: newTolerates},
 		{Name: "answerFile", Summary: "a file in the answer folder (YAML, JSON, kubeconfig or text) matches", DefaultTimeout: 2 * time.Second, New: newAnswerFile},
 	}
-	out := grader.Kinds{}
+	out := grader.CheckTypes{}
 	for _, k := range kinds {
 		out[k.Name] = k
 	}

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { os.Exit(simtest.Main(m, &sl)) }
 
 func newRunner(tb testing.TB, l *simtest.Lab) (*runner.Runner, *scenarios.Catalog) {
 	tb.Helper()
-	cat, err := scenarios.NewCatalog(scenarios.Loader{Kinds: checks.All()}, scenarios.Source{Name: "builtin", FS: scenarios.Builtin()})
+	cat, err := scenarios.NewCatalog(scenarios.Loader{CheckTypes: checks.All()}, scenarios.Source{Name: "builtin", FS: scenarios.Builtin()})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -142,7 +142,7 @@ solution:
   steps:
   - delete: {apiVersion: v1, kind: ConfigMap, namespace: broken-setup, name: x}
 `
-	s, err := scenarios.Loader{Kinds: checks.All()}.Parse("broken.yaml", []byte(file), nil, r.TemplateData("broken-setup", nil))
+	s, err := scenarios.Loader{CheckTypes: checks.All()}.Parse("broken.yaml", []byte(file), nil, r.TemplateData("broken-setup", nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,9 @@ import (
 	"slices"
 )
 
-// Kind is a registered step kind.
-type Kind struct {
+// Type is a registered step kind (the code says type: kind already means
+// a Kubernetes Kind and the kind lab).
+type Type struct {
 	// Name is the key that names the kind in a step ("apply").
 	Name string
 	// Summary says in one line what a step of the kind does.
@@ -33,12 +34,12 @@ type Kind struct {
 	New func() Action
 }
 
-// Kinds are step kinds, in the order they are documented.
-type Kinds []Kind
+// Types are step kinds, in the order they are documented.
+type Types []Type
 
 // All returns every step kind.
-func All() Kinds {
-	return Kinds{
+func All() Types {
+	return Types{
 		{Name: "apply", Summary: "server-side apply manifests, inline or from a file of the scenario's folder", New: func() Action { return &Apply{} }},
 		{Name: "patch", Summary: "patch one object (strategic, merge or JSON patch)", New: func() Action { return &Patch{} }},
 		{Name: "delete", Summary: "delete one object, or those with labels, and wait until they are gone", New: func() Action { return &Delete{} }},
@@ -50,7 +51,7 @@ func All() Kinds {
 }
 
 // Names lists the kinds' names, in order.
-func (ks Kinds) Names() []string {
+func (ks Types) Names() []string {
 	out := make([]string, len(ks))
 	for i, k := range ks {
 		out[i] = k.Name
@@ -59,24 +60,24 @@ func (ks Kinds) Names() []string {
 }
 
 // sorted lists the kinds' names in alphabetical order.
-func (ks Kinds) sorted() []string {
+func (ks Types) sorted() []string {
 	names := ks.Names()
 	slices.Sort(names)
 	return names
 }
 
 // Find returns the kind of a name.
-func (ks Kinds) Find(name string) (Kind, bool) {
+func (ks Types) Find(name string) (Type, bool) {
 	for _, k := range ks {
 		if k.Name == name {
 			return k, true
 		}
 	}
-	return Kind{}, false
+	return Type{}, false
 }
 
 // nameOf is the name of the kind whose body a is ("" for none).
-func (ks Kinds) nameOf(a Action) string {
+func (ks Types) nameOf(a Action) string {
 	t := reflect.TypeOf(a)
 	for _, k := range ks {
 		if reflect.TypeOf(k.New()) == t {

@@ -70,7 +70,7 @@ func (s *Spec) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // unknownKey completes "unknown field" for a key that names no kind.
-func unknownKey(key string, kinds Kinds) string {
+func unknownKey(key string, kinds Types) string {
 	if near := yamlx.Nearby(key, append([]string{"show"}, kinds.Names()...)); len(near) > 0 {
 		quoted := make([]string, len(near))
 		for i, w := range near {

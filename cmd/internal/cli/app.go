@@ -205,7 +205,7 @@ func (a *app) readCatalog() (*scenarios.Catalog, error) {
 	return scenarios.NewCatalog(a.loader(), sources...)
 }
 
-func (a *app) loader() scenarios.Loader { return scenarios.Loader{Kinds: checks.All()} }
+func (a *app) loader() scenarios.Loader { return scenarios.Loader{CheckTypes: checks.All()} }
 
 // providers are the lab providers this build knows (lab/providers), with
 // ckalab's folders, clock and environment. A new lab preloads every image

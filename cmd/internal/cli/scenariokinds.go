@@ -22,7 +22,7 @@ func (a *app) scenarioKindsCommand() *cobra.Command {
 
 // runScenarioKinds takes a context only to be called like every command.
 func runScenarioKinds(_ context.Context, opts *scenarioKindsOptions) error {
-	kinds := opts.app.loader().Kinds
+	kinds := opts.app.loader().CheckTypes
 	rows := [][]string{}
 	for _, n := range kinds.Names() {
 		rows = append(rows, []string{n, kinds[n].DefaultTimeout.String(), kinds[n].Summary})

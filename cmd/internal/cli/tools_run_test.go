@@ -43,7 +43,7 @@ func TestRunScenarioKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(r.out.String(), "\n"), "\n")
-	if !strings.HasPrefix(lines[0], "KIND ") || len(lines) != len(r.loader().Kinds)+1 || !strings.HasPrefix(lines[1], "absent ") {
+	if !strings.HasPrefix(lines[0], "KIND ") || len(lines) != len(r.loader().CheckTypes)+1 || !strings.HasPrefix(lines[1], "absent ") {
 		t.Errorf("scenario kinds: want a header and a row per kind, absent first:\n%s", r.out)
 	}
 }

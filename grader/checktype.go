@@ -8,8 +8,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Kind is one check kind: the YAML key that selects it and how to build it.
-type Kind struct {
+// CheckType is one kind of check, as scenario authors say ("check kinds",
+// `ckalab scenario kinds`): the YAML key that selects it and how to build
+// it. The code says type, since kind already means a Kubernetes Kind and
+// the kind lab.
+type CheckType struct {
 	Name string
 	// Summary is one line for `ckalab scenario kinds` and docs.
 	Summary string
@@ -20,11 +23,11 @@ type Kind struct {
 	New func(body *yaml.Node, path string) (Check, yamlx.Problems)
 }
 
-// Kinds is a set of check kinds by name.
-type Kinds map[string]Kind
+// CheckTypes is a set of check types by name.
+type CheckTypes map[string]CheckType
 
 // Names lists the kinds' names in order.
-func (k Kinds) Names() []string {
+func (k CheckTypes) Names() []string {
 	names := make([]string, 0, len(k))
 	for n := range k {
 		names = append(names, n)
