@@ -50,7 +50,7 @@ func providersHelp(reg lab.Registry) string {
 // default, decides. --help shows the default as for a string flag.
 func providerFlag(cmd *cobra.Command, target **string) {
 	reg := providers.All()
-	cmd.Flags().Var(&providerValue{target: target, def: reg.Default()}, "provider", "lab provider: "+strings.Join(reg.Names(), " or ")+" (also $CKALAB_PROVIDER)")
+	cmd.Flags().Var(&providerValue{target: target, def: reg.Default()}, "provider", "lab provider: "+joinOr(reg.Names())+" (also $CKALAB_PROVIDER)")
 	_ = cmd.RegisterFlagCompletionFunc("provider", cobra.FixedCompletions(reg.Names(), cobra.ShellCompDirectiveNoFileComp))
 }
 
