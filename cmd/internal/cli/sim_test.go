@@ -157,6 +157,10 @@ func TestSimLabEndToEnd(t *testing.T) {
 	contains(t, "lab up without marker", r.stderr, "The lab marker kube-public/ckalab-lab was gone and is back")
 	h.expect(cli.ExitOK, "lab", "status")
 
+	// The sim's provider opens no shells: ssh names the lab that runs.
+	r = h.expect(cli.ExitNoLab, "ssh", "ckalab-worker", "--", "true")
+	contains(t, "ssh on the sim", r.stderr, "ERROR: the sim lab has no nodes to log into; start a lab that has: ckalab lab up --provider kind\n")
+
 	// list marks every scenario runnable.
 	r = h.expect(cli.ExitOK, "list")
 	for _, id := range builtinIDs {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 
 	"github.com/ckalab/ckalab/lab"
 	"github.com/spf13/cobra"
@@ -65,7 +66,7 @@ func runSSH(ctx context.Context, opts *sshOptions) error {
 		return err
 	}
 	if p == nil {
-		return &noLabErr{msg: "no lab with nodes to log into is running (`ckalab lab status` shows what runs; a sim lab has no nodes to log into): " + noLab()}
+		return a.noShellLab(ctx)
 	}
 	io := a.env.IO
 	sio := lab.ShellIO{
@@ -104,4 +105,28 @@ func (a *app) shellLab(ctx context.Context) (lab.Provider, lab.Shell, error) {
 		return nil, nil, err
 	}
 	return p, p.(lab.Shell), nil
+}
+
+// noShellLab says that no running lab has nodes to log into, naming the lab
+// that runs (if one does) and how to start one that has.
+func (a *app) noShellLab(ctx context.Context) error {
+	ps, err := a.providers()
+	if err != nil {
+		return err
+	}
+	all, err := ps.All()
+	if err != nil {
+		return err
+	}
+	var starts []string
+	for _, p := range all {
+		if _, ok := p.(lab.Shell); ok {
+			starts = append(starts, "ckalab lab up --provider "+p.Name())
+		}
+	}
+	what := "no lab with nodes to log into is running"
+	if p, st, err := a.providerOrRunning(ctx, nil); err == nil && p != nil && st.Exists {
+		what = "the " + p.Name() + " lab has no nodes to log into"
+	}
+	return &noLabErr{msg: what + "; start a lab that has: " + strings.Join(starts, ", or ")}
 }
