@@ -1,0 +1,206 @@
+package fakelab
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"path"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ckalab/ckalab/lab"
+)
+
+// Nodes is a lab's nodes in memory: a lab.Execer that answers the node
+// operations of lab/nodeops.go (read, write, move and remove a file,
+// systemctl) on files and systemd units kept in maps, and records every
+// call. Anything else is refused with exit 127, so a test notices a
+// command the fake does not model rather than passing on a guess. Run lets
+// a test answer other commands itself.
+type Nodes struct {
+	mu    sync.Mutex
+	files map[string]map[string]string // node → path → content
+	units map[string]map[string]lab.UnitState
+	calls []Call
+	// Run, when set, answers the commands Nodes does not model; ok false
+	// falls back to exit 127.
+	Run func(node string, argv []string, stdin []byte) (stdout, stderr string, code int, ok bool)
+}
+
+// Call is one command run on a fake node.
+type Call struct {
+	Node string
+	Argv []string
+}
+
+// NewNodes returns nodes with no files, each with kubelet and containerd
+// active and enabled.
+func NewNodes(names ...string) *Nodes {
+	n := &Nodes{files: map[string]map[string]string{}, units: map[string]map[string]lab.UnitState{}}
+	for _, name := range names {
+		n.files[name] = map[string]string{}
+		n.units[name] = map[string]lab.UnitState{
+			"kubelet":    {Active: "active", Enabled: "enabled"},
+			"containerd": {Active: "active", Enabled: "enabled"},
+		}
+	}
+	return n
+}
+
+// SetFile puts a file on a node.
+func (n *Nodes) SetFile(node, p, content string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.files[node][p] = content
+}
+
+// File reads a file of a node.
+func (n *Nodes) File(node, p string) (string, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c, ok := n.files[node][p]
+	return c, ok
+}
+
+// Files lists a node's file paths, sorted.
+func (n *Nodes) Files(node string) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Sorted(maps.Keys(n.files[node]))
+}
+
+// Unit is a unit's state on a node (zero when it has none).
+func (n *Nodes) Unit(node, unit string) lab.UnitState {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.units[node][unit]
+}
+
+// SetUnit sets a unit's state on a node.
+func (n *Nodes) SetUnit(node, unit string, st lab.UnitState) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.units[node][unit] = st
+}
+
+// Calls returns the commands run so far.
+func (n *Nodes) Calls() []Call {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.calls)
+}
+
+// The scripts of lab/nodeops.go, recognised verbatim.
+const (
+	readScript  = `test -f "$1" || exit 44; cat -- "$1"`
+	writeScript = `mkdir -p "$(dirname "$1")" && cat > "$1"`
+	chmodScript = writeScript + ` && chmod "$2" "$1"`
+	moveScript  = `mkdir -p "$(dirname "$2")" && mv -f -- "$1" "$2"`
+)
+
+// Exec implements lab.Execer.
+func (n *Nodes) Exec(_ context.Context, node string, argv []string, stdin []byte) ([]byte, []byte, int, error) {
+	n.mu.Lock()
+	n.calls = append(n.calls, Call{Node: node, Argv: slices.Clone(argv)})
+	files, ok := n.files[node]
+	n.mu.Unlock()
+	if !ok {
+		return nil, nil, -1, fmt.Errorf("fakelab: no node %q (nodes: %s)", node, strings.Join(slices.Sorted(maps.Keys(n.files)), ", "))
+	}
+	out, errOut, code, handled := n.model(node, files, argv, stdin)
+	if !handled && n.Run != nil {
+		var o, e string
+		if o, e, code, handled = n.Run(node, argv, stdin); handled {
+			out, errOut = o, e
+		}
+	}
+	if !handled {
+		return nil, []byte("fakelab: command not modelled: " + strings.Join(argv, " ")), 127, nil
+	}
+	return []byte(out), []byte(errOut), code, nil
+}
+
+// model answers the commands of lab/nodeops.go.
+func (n *Nodes) model(node string, files map[string]string, argv []string, stdin []byte) (string, string, int, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	switch {
+	case len(argv) == 5 && argv[0] == "sh" && argv[2] == readScript:
+		c, ok := files[argv[4]]
+		if !ok {
+			return "", "", 44, true
+		}
+		return c, "", 0, true
+	case len(argv) >= 5 && argv[0] == "sh" && (argv[2] == writeScript || argv[2] == chmodScript):
+		files[argv[4]] = string(stdin)
+		return "", "", 0, true
+	case len(argv) == 6 && argv[0] == "sh" && argv[2] == moveScript:
+		from, to := argv[4], argv[5]
+		c, ok := files[from]
+		if !ok {
+			return "", "mv: can't rename '" + from + "': No such file or directory", 1, true
+		}
+		delete(files, from)
+		files[to] = c
+		return "", "", 0, true
+	case len(argv) == 4 && argv[0] == "rm" && argv[1] == "-f" && argv[2] == "--":
+		delete(files, argv[3])
+		return "", "", 0, true
+	case len(argv) == 3 && argv[0] == "systemctl":
+		return n.systemctl(node, argv[1], argv[2])
+	}
+	return "", "", 0, false
+}
+
+// systemctl models is-active, is-enabled and the unit actions.
+func (n *Nodes) systemctl(node, verb, unit string) (string, string, int, bool) {
+	st, known := n.units[node][unit]
+	if !known && verb != "is-active" && verb != "is-enabled" {
+		return "", "Failed to " + verb + " " + unit + ": Unit " + unit + " not found.", 5, true
+	}
+	switch verb {
+	case "is-active":
+		if !known {
+			return "inactive\n", "", 4, true
+		}
+		return st.Active + "\n", "", exitUnless(st.Active == "active", 3), true
+	case "is-enabled":
+		if !known {
+			return "", "Failed to get unit file state for " + unit + ": No such file or directory", 1, true
+		}
+		return st.Enabled + "\n", "", exitUnless(st.Enabled == "enabled", 1), true
+	case "start", "restart":
+		st.Active = "active"
+	case "stop":
+		st.Active = "inactive"
+	case "enable":
+		st.Enabled = "enabled"
+	case "disable":
+		st.Enabled = "disabled"
+	default:
+		return "", "", 0, false
+	}
+	n.units[node][unit] = st
+	return "", "", 0, true
+}
+
+func exitUnless(ok bool, code int) int {
+	if ok {
+		return 0
+	}
+	return code
+}
+
+// Dir lists the files directly in a folder of a node.
+func (n *Nodes) Dir(node, dir string) []string {
+	var out []string
+	for _, p := range n.Files(node) {
+		if path.Dir(p) == path.Clean(dir) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+var _ lab.Execer = (*Nodes)(nil)
