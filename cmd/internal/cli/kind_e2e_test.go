@@ -62,8 +62,15 @@ func TestKindLabEndToEnd(t *testing.T) {
 	}
 
 	// What the exam's node tasks need is on the nodes.
-	r = h.expect(0, "ssh", "ckalab-control-plane", "--", "sh", "-c", "etcdctl version && crictl --version && command -v vim.tiny nano && ls /etc/kubernetes/manifests")
-	contains(t, "control-plane tools", r.stdout, "etcdctl version: 3.7.0", "crictl version v1.37.0", "kube-apiserver.yaml", "etcd.yaml")
+	r = h.expect(0, "ssh", "ckalab-control-plane", "--", "sh", "-c", "etcdctl version && crictl --version && command -v vim nano && ls /etc/kubernetes/manifests")
+	contains(t, "control-plane tools", r.stdout, "etcdctl version: 3.7.0", "crictl version v1.37.0", "/usr/bin/vim\n", "kube-apiserver.yaml", "etcd.yaml")
+	// A root login shell as the exam's: k with completion and admin.conf on
+	// the control plane; on a worker, which has no admin.conf, no KUBECONFIG
+	// pointing at a missing file.
+	r = h.expect(0, "ssh", "ckalab-control-plane", "--", "bash", "-lic", `k get nodes -o name && complete -p k && type -t __start_kubectl && echo "KUBECONFIG=$KUBECONFIG"`)
+	contains(t, "control-plane shell", r.stdout, "node/ckalab-worker2\n", "__start_kubectl k\nfunction\n", "KUBECONFIG=/etc/kubernetes/admin.conf\n")
+	r = h.expect(0, "ssh", "ckalab-worker", "--", "bash", "-lic", `echo "KUBECONFIG=[$KUBECONFIG]"`)
+	contains(t, "worker shell", r.stdout, "KUBECONFIG=[]\n")
 	h.expect(3, "ssh", "ckalab-worker", "--", "sh", "-c", "exit 3")
 
 	// The catalog proves itself on real kubelets: setup earns nothing,

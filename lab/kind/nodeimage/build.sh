@@ -217,7 +217,7 @@ debootstrap_into() {
 	mv "$dir.tmp" "$dir"
 }
 
-NODE_PACKAGES=systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,e2fsprogs,bash,ca-certificates,curl,jq,procps,vim-tiny,nano,less,socat,iputils-ping,netbase,bash-completion,psmisc,lsof
+NODE_PACKAGES=systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,e2fsprogs,bash,ca-certificates,curl,jq,procps,vim,nano,less,socat,iputils-ping,netbase,bash-completion,psmisc,lsof
 NET_PACKAGES=iptables,nftables,conntrack,iproute2,netbase,ca-certificates
 
 rootfs_node() { debootstrap_into "$CACHE/rootfs/node" "$NODE_PACKAGES"; }
@@ -415,7 +415,14 @@ node_rootfs() {
 	# completion for the exam user
 	"$BIN/kubectl" completion bash >"$r/usr/share/bash-completion/completions/kubectl"
 	"$BIN/crictl" completion bash >"$r/usr/share/bash-completion/completions/crictl" 2>/dev/null || true
-	printf 'alias k=kubectl\ncomplete -o default -F __start_kubectl k\nexport KUBECONFIG=/etc/kubernetes/admin.conf\n' >"$r/etc/profile.d/ckalab.sh"
+	# kubectl as on the exam's control plane: the k alias with completion
+	# (bash-completion loads kubectl's lazily, on the first `kubectl <TAB>`:
+	# k needs the function before that), and admin.conf where there is one
+	# (a worker has none: KUBECONFIG naming a missing file only makes
+	# kubectl's errors odd). profile.d is read by every login sh, dash too.
+	printf '%s\n' 'alias k=kubectl' \
+		'if [ -n "$BASH_VERSION" ]; then . /usr/share/bash-completion/completions/kubectl; complete -o default -F __start_kubectl k; fi' \
+		'if [ -f /etc/kubernetes/admin.conf ]; then export KUBECONFIG=/etc/kubernetes/admin.conf; fi' >"$r/etc/profile.d/ckalab.sh"
 	cp "$r/etc/profile.d/ckalab.sh" "$r/root/.bash_aliases" 2>/dev/null || true
 	grep -q bash_aliases "$r/root/.bashrc" 2>/dev/null || echo '[ -f ~/.bash_aliases ] && . ~/.bash_aliases' >>"$r/root/.bashrc"
 	rm -f "$r/etc/machine-id" && : >"$r/etc/machine-id"
