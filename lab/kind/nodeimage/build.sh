@@ -504,6 +504,11 @@ files_hash=$(hash_of files/iptables-wrapper manifests patches/kind-entrypoint.pa
 bb_hash=$(hash_of files/busybox)
 knp_hash=$(hash_of patches/kube-network-policies-xt-nfqueue.patch)
 pause_hash=$(hash_of pause)
+# Steps whose inputs are in this script: their stamp names carry a hash of
+# what they use (the package list, the function's own text), so that an
+# edit here rebuilds them and what is made from them.
+pkgs_hash=$(printf %s "$NODE_PACKAGES" | sha256sum | cut -c1-12)
+rootfs_hash=$( (printf %s "$pkgs_hash"; declare -f node_rootfs render_manifest) | sha256sum | cut -c1-12)
 steps=(
 	"bin-kubernetes:build_kubernetes"
 	"bin-etcd:build_etcd"
@@ -516,15 +521,15 @@ steps=(
 	"bin-knp-$knp_hash:build_knp"
 	"bin-netd-$netd_hash:build_netd"
 	"bin-pause-$pause_hash:build_pause"
-	"rootfs-node:rootfs_node"
+	"rootfs-node-$pkgs_hash:rootfs_node"
 	"rootfs-net:rootfs_net"
 	"images-bases-$files_hash:image_bases"
 	"images-k8s-$pause_hash-$files_hash:images_k8s"
 	"images-addons-$netd_hash-$knp_hash-$files_hash:images_addons"
 	"images-workload-$bb_hash:images_workload"
-	"node-rootfs-$files_hash:node_rootfs"
-	"preload-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash:preload_images"
-	"node-image-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash:node_image"
+	"node-rootfs-$files_hash-$rootfs_hash:node_rootfs"
+	"preload-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash-$rootfs_hash:preload_images"
+	"node-image-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash-$rootfs_hash:node_image"
 )
 
 # preflight: tools, and a Docker daemon
