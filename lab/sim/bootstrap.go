@@ -67,7 +67,13 @@ func simNode(n lab.Node) *corev1.Node {
 		"kubernetes.io/hostname": n.Name,
 		"kubernetes.io/os":       "linux",
 		"kubernetes.io/arch":     "amd64",
-		"type":                   "kwok",
+		// A kubelet sets the deprecated beta labels too; without them the
+		// node lifecycle controller adds them a moment later
+		// (reconcileNodeLabels), and a baseline recorded before that saw a
+		// node that later "changed" (lab reset then removed them).
+		"beta.kubernetes.io/os":   "linux",
+		"beta.kubernetes.io/arch": "amd64",
+		"type":                    "kwok",
 	}
 	node := &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{
