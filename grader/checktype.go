@@ -35,3 +35,11 @@ func (k CheckTypes) Names() []string {
 	sort.Strings(names)
 	return names
 }
+
+// NodeCheck is a Check that looks inside a lab node (its files, its
+// commands), which only a lab with node access offers (kind; not the sim).
+// The scenario loader can ask such checks for `needs: [node]`, as it does
+// node steps; a node check on a lab without access fails saying so.
+type NodeCheck interface {
+	NodeName() string
+}

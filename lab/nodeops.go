@@ -1,17 +1,24 @@
 package lab
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"path"
+	"slices"
+	"strconv"
 	"strings"
 )
 
 // The node operations steps, checks and the baseline perform, as argv for
 // an Execer. They are kept to a few commands every node has (sh, cat, mv,
-// rm, mkdir, chmod, systemctl) so that a stand-in node (lab/kind's tests)
-// and a fake one (internal/fakelab) can answer them exactly; no operation
-// passes a path or a unit through a shell's parser.
+// rm, mkdir, chmod, systemctl; base64, wc and tr for a listing) so that a
+// stand-in node (lab/kind's tests) and a fake one (internal/fakelab) can
+// answer them exactly; no operation passes a path or a unit through a
+// shell's parser.
 
 // ErrNoNodeAccess is a node operation on a lab whose provider does not
 // reach into nodes (the sim).
@@ -128,4 +135,149 @@ func NodeUnitState(ctx context.Context, e Execer, node, unit string) (UnitState,
 		}
 	}
 	return st, nil
+}
+
+// NodeDaemonReload runs `systemctl daemon-reload` on a node: a unit file
+// or drop-in written or removed takes effect only after it.
+func NodeDaemonReload(ctx context.Context, e Execer, node string) error {
+	_, err := run(ctx, e, node, "systemctl daemon-reload", []string{"systemctl", "daemon-reload"}, nil)
+	return err
+}
+
+// RemoveNodeFolder removes a folder of a node with everything in it; a
+// missing one is no error. rm -r removes symlinks inside, never what they
+// point to.
+func RemoveNodeFolder(ctx context.Context, e Execer, node, dir string) error {
+	if !path.IsAbs(dir) || path.Clean(dir) != dir || dir == "/" {
+		return fmt.Errorf("remove folder %q on %s: want an absolute, clean path other than /", dir, node)
+	}
+	_, err := run(ctx, e, node, "remove folder "+dir, []string{"rm", "-rf", "--", dir}, nil)
+	return err
+}
+
+// NodeCommand runs a program on a node and returns its stdout; a non-zero
+// exit is a *NodeError with its stderr. The caller decides which programs
+// may run (argv is passed as is, to no shell).
+func NodeCommand(ctx context.Context, e Execer, node string, argv []string) ([]byte, error) {
+	if len(argv) == 0 {
+		return nil, errors.New("no command")
+	}
+	return run(ctx, e, node, strings.Join(argv, " "), argv, nil)
+}
+
+// MaxNodeFileSize is the largest node file ListNodeFiles reads (4 MiB):
+// larger ones (an etcd snapshot saved as an answer) are listed without
+// their content, so that a listing stays small.
+const MaxNodeFileSize = 4 << 20
+
+// NodeListing is what ListNodeFiles found on a node.
+type NodeListing struct {
+	// Files by absolute path, with their content.
+	Files map[string]string
+	// Large are files over MaxNodeFileSize, not read.
+	Large []string
+	// Dirs are the listed folders that exist and every folder under them
+	// (not those behind a symlink), sorted.
+	Dirs []string
+	// Units are the systemd units asked for (none when the node has no
+	// systemctl).
+	Units map[string]UnitState
+}
+
+// listScript prints one line per file ("F <path> <content>", both base64;
+// "L <path>" for one over the limit, $1), per folder ("D <path>") and per
+// unit ("U <name> <active> <enabled>", "-" for a state systemctl did not
+// print); base64 keeps odd names and binary content on one line. Folders (paths ending in /) are walked with their
+// subfolders and hidden files; symlinks to folders are not followed. The
+// paths end at "--", the units follow it.
+const listScript = `limit=$1; shift
+b() { printf %s "$1" | base64 | tr -d '\n'; }
+file() {
+  if [ "$(wc -c < "$1")" -gt "$limit" ]; then echo "L $(b "$1")"
+  else echo "F $(b "$1") $(base64 < "$1" | tr -d '\n')"; fi
+}
+walk() {
+  echo "D $(b "$1")"
+  for e in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    if [ -d "$e" ] && [ ! -L "$e" ]; then walk "$e"
+    elif [ -f "$e" ]; then file "$e"; fi
+  done
+}
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+  case "$1" in
+  */) [ -d "$1" ] && walk "${1%/}" ;;
+  *) [ -f "$1" ] && file "$1" ;;
+  esac
+  shift
+done
+[ $# -gt 0 ] && shift
+if command -v systemctl >/dev/null; then
+  for u in "$@"; do
+    a=$(systemctl is-active "$u" 2>/dev/null); e=$(systemctl is-enabled "$u" 2>/dev/null)
+    echo "U $(b "$u") ${a:--} ${e:--}"
+  done
+fi
+exit 0`
+
+// ListNodeFiles reads, in one command, the files of a node at paths
+// (absolute; a folder ends with "/" and is read whole, with its
+// subfolders) and the state of the units.
+func ListNodeFiles(ctx context.Context, e Execer, node string, paths, units []string) (NodeListing, error) {
+	argv := append([]string{"sh", "-c", listScript, "sh", strconv.Itoa(MaxNodeFileSize)}, paths...)
+	argv = append(append(argv, "--"), units...)
+	out, err := run(ctx, e, node, "list files", argv, nil)
+	if err != nil {
+		return NodeListing{}, err
+	}
+	l := NodeListing{Files: map[string]string{}, Units: map[string]UnitState{}}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 2*MaxNodeFileSize)
+	for sc.Scan() {
+		if err := l.add(strings.Fields(sc.Text())); err != nil {
+			return NodeListing{}, fmt.Errorf("list files on %s: %w", node, err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return NodeListing{}, fmt.Errorf("list files on %s: %w", node, err)
+	}
+	slices.Sort(l.Dirs)
+	slices.Sort(l.Large)
+	return l, nil
+}
+
+// add adds one line of listScript's output.
+func (l *NodeListing) add(fields []string) error {
+	if len(fields) < 2 {
+		return nil
+	}
+	name, err := unb64(fields[1])
+	if err != nil {
+		return fmt.Errorf("%s line: %w", fields[0], err)
+	}
+	word := func(i int) string {
+		if i < len(fields) && fields[i] != "-" {
+			return fields[i]
+		}
+		return ""
+	}
+	switch fields[0] {
+	case "D":
+		l.Dirs = append(l.Dirs, name)
+	case "L":
+		l.Large = append(l.Large, name)
+	case "F":
+		content, err := unb64(word(2))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		l.Files[name] = content
+	case "U":
+		l.Units[name] = UnitState{Active: word(2), Enabled: word(3)}
+	}
+	return nil
+}
+
+func unb64(s string) (string, error) {
+	data, err := base64.StdEncoding.DecodeString(s)
+	return string(data), err
 }

@@ -3,6 +3,11 @@ package lab_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ckalab/ckalab/internal/fakelab"
@@ -62,6 +67,120 @@ func TestNodeOps(t *testing.T) {
 		t.Error("an unknown node is an error")
 	}
 	if err := lab.WriteNodeFile(ctx, nil, "w1", manifest, nil, ""); !errors.Is(err, lab.ErrNoNodeAccess) {
+		t.Errorf("no node access: %v", err)
+	}
+}
+
+// TestListNodeFiles runs the listing's script on this machine and the
+// fake's model of it on the same files: both must list alike (subfolders,
+// hidden and odd names, a file over the size limit, a folder that does not
+// exist), and the script must not follow a symlink to a folder.
+func TestListNodeFiles(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	files := map[string]string{
+		"manifests/etcd.yaml":       "kind: Pod\n",
+		"manifests/odd name\n.yaml": "x",
+		"manifests/.hidden":         "",
+		"manifests/sub/deep/a.txt":  "a\n",
+		"config.yaml":               "k: v\n",
+		"big/snapshot.db":           strings.Repeat("x", lab.MaxNodeFileSize+1),
+	}
+	fake := fakelab.NewNodes("n")
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fake.SetFile("n", p, content)
+	}
+	if err := os.Symlink(root, filepath.Join(root, "manifests", "loop")); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{root + "/manifests/", root + "/big/", root + "/missing/", root + "/config.yaml", root + "/nope.yaml"}
+	host, err := lab.ListNodeFiles(ctx, fakelab.Host{}, "n", paths, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := lab.NodeListing{
+		Files: map[string]string{},
+		Large: []string{root + "/big/snapshot.db"},
+		Dirs:  []string{root + "/big", root + "/manifests", root + "/manifests/sub", root + "/manifests/sub/deep"},
+		Units: map[string]lab.UnitState{},
+	}
+	for name, content := range files {
+		if name != "big/snapshot.db" {
+			want.Files[root+"/"+name] = content
+		}
+	}
+	if !reflect.DeepEqual(host, want) {
+		t.Errorf("the script listed\n %+v\nwant\n %+v", host, want)
+	}
+	modelled, err := lab.ListNodeFiles(ctx, fake, "n", paths, nil)
+	if err != nil || !reflect.DeepEqual(modelled, want) {
+		t.Errorf("the fake listed\n %+v, %v\nwant\n %+v", modelled, err, want)
+	}
+	// A unit this machine does not have: systemctl (if any) prints no
+	// enabled state, and the active one (if any) stays in its place.
+	l, err := lab.ListNodeFiles(ctx, fakelab.Host{}, "n", nil, []string{"ckalab-no-such-unit"})
+	if st, ok := l.Units["ckalab-no-such-unit"]; err != nil || ok && (st.Enabled != "" || st.Active != "" && st.Active != "inactive") {
+		t.Errorf("a missing unit: %+v, %v", l.Units, err)
+	}
+
+	fake.SetUnit("n", "kubelet", lab.UnitState{Active: "inactive", Enabled: "disabled"})
+	l, err = lab.ListNodeFiles(ctx, fake, "n", nil, []string{"kubelet", "containerd", "nope"})
+	wantUnits := map[string]lab.UnitState{
+		"kubelet":    {Active: "inactive", Enabled: "disabled"},
+		"containerd": {Active: "active", Enabled: "enabled"},
+		"nope":       {Active: "inactive"},
+	}
+	if err != nil || !reflect.DeepEqual(l.Units, wantUnits) {
+		t.Errorf("units %+v, %v; want %+v", l.Units, err, wantUnits)
+	}
+}
+
+// TestNodeFolderAndCommand: removing a folder, reloading systemd and
+// running a program, against the fake.
+func TestNodeFolderAndCommand(t *testing.T) {
+	ctx := context.Background()
+	n := fakelab.NewNodes("w1")
+	n.SetFile("w1", "/opt/course/1/a/answer", "x")
+	n.SetFile("w1", "/opt/other", "y")
+	if err := lab.RemoveNodeFolder(ctx, n, "w1", "/opt/course/1"); err != nil {
+		t.Fatal(err)
+	}
+	if files, dirs := n.Files("w1"), n.Folders("w1"); !slices.Equal(files, []string{"/opt/other"}) || !slices.Equal(dirs, []string{"/opt", "/opt/course"}) {
+		t.Errorf("after removing /opt/course/1: files %q, folders %q", files, dirs)
+	}
+	for _, bad := range []string{"/", "opt", "/opt/../etc", "/opt/"} {
+		if err := lab.RemoveNodeFolder(ctx, n, "w1", bad); err == nil {
+			t.Errorf("RemoveNodeFolder(%q): no error", bad)
+		}
+	}
+	if err := lab.NodeDaemonReload(ctx, n, "w1"); err != nil {
+		t.Fatal(err)
+	}
+	n.Run = func(_ string, argv []string, _ []byte) (string, string, int, bool) {
+		if argv[0] != "crictl" {
+			return "", "", 0, false
+		}
+		if argv[1] == "ps" {
+			return "4f6e\n", "", 0, true
+		}
+		return "", "no such container", 1, true
+	}
+	if out, err := lab.NodeCommand(ctx, n, "w1", []string{"crictl", "ps", "-q"}); err != nil || string(out) != "4f6e\n" {
+		t.Errorf("crictl ps: %q, %v", out, err)
+	}
+	_, err := lab.NodeCommand(ctx, n, "w1", []string{"crictl", "inspect", "x"})
+	var ne *lab.NodeError
+	if !errors.As(err, &ne) || ne.Code != 1 || ne.Stderr != "no such container" || ne.Op != "crictl inspect x" {
+		t.Errorf("failing command: %v, want a NodeError with its stderr", err)
+	}
+	if _, err := lab.NodeCommand(ctx, nil, "w1", []string{"crictl"}); !errors.Is(err, lab.ErrNoNodeAccess) {
 		t.Errorf("no node access: %v", err)
 	}
 }

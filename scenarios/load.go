@@ -248,6 +248,12 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 		}
 		unlisted(st, p, n)
 		ps = append(ps, f.ownershipProblems(st, s.Dir, p, n)...)
+		if name := st.Node(); name != "" && !slices.Contains(f.Needs, string(lab.CapNode)) {
+			// A lab without node access (the sim) would fail the step
+			// half way through the setup; the runner refuses the scenario
+			// there up front when needs says so.
+			ps.Add(node(n, st.Name()), yamlx.Join(p, st.Name()), "acts inside node %s: add %s to needs (only a lab with node access, kind, can run it)", name, lab.CapNode)
+		}
 	}
 	stepList := func(list []steps.Spec, field ...string) {
 		for i, st := range list {
@@ -342,6 +348,12 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 		}
 		check, kps := kind.New(body, yamlx.Join(p, kind.Name))
 		ps = append(ps, kps...)
+		// A check that looks inside a node runs only on a lab with node
+		// access: say so in needs, so that list and start refuse it on
+		// the sim up front rather than failing it at grading.
+		if nc, ok := check.(grader.NodeCheck); ok && nc.NodeName() != "" && !slices.Contains(s.File.Needs, string(lab.CapNode)) {
+			ps.Add(body, yamlx.Join(p, kind.Name), "looks inside node %s: add %s to needs (only a lab with node access, kind, can grade it)", nc.NodeName(), lab.CapNode)
+		}
 		timeout := c.Timeout.Duration
 		if timeout == 0 {
 			timeout = s.File.Timeout.Duration

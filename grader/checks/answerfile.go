@@ -9,12 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/ckalab/ckalab/grader"
-	"github.com/ckalab/ckalab/grader/match"
-	"github.com/ckalab/ckalab/internal/expr"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"gopkg.in/yaml.v3"
 	"k8s.io/client-go/tools/clientcmd"
@@ -26,18 +23,14 @@ import (
 // users}) and text. expect is a partial match, expr CEL over `file`,
 // matches a regular expression over the raw text.
 type answerFileSpec struct {
-	Path    string         `yaml:"path"`
-	Format  string         `yaml:"format"`
-	Expect  map[string]any `yaml:"expect"`
-	Ordered []string       `yaml:"ordered"`
-	Expr    []string       `yaml:"expr"`
-	Matches string         `yaml:"matches"`
+	Path         string         `yaml:"path"`
+	Format       string         `yaml:"format"`
+	Expect       map[string]any `yaml:"expect"`
+	contentRules `yaml:",inline"`
 }
 
 type answerFileCheck struct {
-	spec     answerFileSpec
-	programs []*expr.Program
-	re       *regexp.Regexp
+	spec answerFileSpec
 }
 
 func newAnswerFile(body *yaml.Node, p string) (grader.Check, yamlx.Problems) {
@@ -55,22 +48,7 @@ func newAnswerFile(body *yaml.Node, p string) (grader.Check, yamlx.Problems) {
 	default:
 		ps.Add(body, yamlx.Join(p, "format"), "got %q, want yaml, json, kubeconfig or text", c.spec.Format)
 	}
-	for i, src := range c.spec.Expr {
-		prg, err := expr.Compile(src, "file")
-		if err != nil {
-			ps.Add(body, yamlx.Index(yamlx.Join(p, "expr"), i), "%v", err)
-			continue
-		}
-		c.programs = append(c.programs, prg)
-	}
-	if c.spec.Matches != "" {
-		re, err := regexp.Compile(c.spec.Matches)
-		if err != nil {
-			ps.Add(body, yamlx.Join(p, "matches"), "%v", err)
-		}
-		c.re = re
-	}
-	return c, ps
+	return c, append(ps, c.spec.compile(body, p)...)
 }
 
 // load reads and decodes the file.
@@ -129,16 +107,7 @@ func kubeconfigView(raw []byte) (map[string]any, error) {
 
 // Observe reads the file and judges it.
 func (c *answerFileCheck) Observe(ctx context.Context, env *grader.Env) grader.Observation {
-	var want []string
-	if len(c.spec.Expect) > 0 {
-		want = append(want, "matching "+match.Render(c.spec.Expect))
-	}
-	for _, e := range c.spec.Expr {
-		want = append(want, "where "+e)
-	}
-	if c.re != nil {
-		want = append(want, "matching /"+c.spec.Matches+"/")
-	}
+	want := c.spec.wants(c.spec.Expect)
 	obs := grader.Observation{Expected: strings.TrimSpace(c.spec.Format + " file " + c.spec.Path + " " + strings.Join(want, ", "))}
 	raw, value, err := c.load(env.AnswerDir)
 	if err != nil {
@@ -146,22 +115,7 @@ func (c *answerFileCheck) Observe(ctx context.Context, env *grader.Env) grader.O
 		obs.Problems = []string{err.Error()}
 		return obs
 	}
-	obs.Problems = match.Subset(c.spec.Expect, value, match.Options{Ordered: c.spec.Ordered})
-	if len(c.spec.Expect) == 0 {
-		obs.Problems = nil
-	}
-	for _, p := range c.programs {
-		ok, err := p.Eval(ctx, map[string]any{"file": value})
-		switch {
-		case err != nil:
-			obs.Problems = append(obs.Problems, fmt.Sprintf("`%s`: %v", p.Source, err))
-		case !ok:
-			obs.Problems = append(obs.Problems, fmt.Sprintf("`%s` is false", p.Source))
-		}
-	}
-	if c.re != nil && !c.re.Match(raw) {
-		obs.Problems = append(obs.Problems, fmt.Sprintf("text does not match /%s/", c.spec.Matches))
-	}
+	obs.Problems = c.spec.problems(ctx, c.spec.Expect, raw, value)
 	obs.Passed = len(obs.Problems) == 0
 	if obs.Passed {
 		obs.Actual = c.spec.Path + " matches"

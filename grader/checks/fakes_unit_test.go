@@ -6,22 +6,37 @@ package checks_test
 // cani_test.go, ready_test.go, ...) stay as they are and remain the only
 // proof against a real API server.
 //
-//	kind        unit test           file                      fails (at least) when
-//	----------  ------------------  ------------------------  ------------------------------------------
-//	match       TestMatchUnit       match_unit_test.go        a field or expr differs; object missing;
-//	                                                          unknown kind (an error, never a pass)
-//	absent      TestAbsentUnit      absent_unit_test.go       a (namespaced or cluster-scoped) object
-//	                                                          still matches; an API error
-//	canI        TestCanIUnit        cani_unit_test.go         too little access; too much access; the
-//	                                                          service account is missing; API error
-//	ready       TestReadyUnit       ready_unit_test.go        not Ready / Pending; count; nodes,
-//	                                                          avoidNodes, everyNode; no pods; no
-//	                                                          workload; steadyFor: a restart or a cut
-//	                                                          window (also ready_steady_test.go)
-//	tolerates   TestToleratesUnit   tolerates_unit_test.go    wrong value or effect; a template without
-//	                                                          tolerations; no pod; taint off the node
-//	answerFile  TestAnswerFileUnit  answerfile_unit_test.go   yaml, json, text, kubeconfig differ;
-//	                                                          missing file; invalid json
+//	kind             unit test                file                          fails (at least) when
+//	---------------  -----------------------  ----------------------------  -----------------------------------------
+//	match            TestMatchUnit            match_unit_test.go            a field or expr differs; object missing;
+//	                                                                        unknown kind (an error, never a pass)
+//	absent           TestAbsentUnit           absent_unit_test.go           a (namespaced or cluster-scoped) object
+//	                                                                        still matches; an API error
+//	canI             TestCanIUnit             cani_unit_test.go             too little access; too much access; the
+//	                                                                        service account is missing; API error
+//	ready            TestReadyUnit            ready_unit_test.go            not Ready / Pending; count; nodes,
+//	                                                                        avoidNodes, everyNode; no pods; no
+//	                                                                        workload; steadyFor: a restart or a cut
+//	                                                                        window (also ready_steady_test.go)
+//	tolerates        TestToleratesUnit        tolerates_unit_test.go        wrong value or effect; a template without
+//	                                                                        tolerations; no pod; taint off the node
+//	answerFile       TestAnswerFileUnit       answerfile_unit_test.go       yaml, json, text, kubeconfig differ;
+//	                                                                        missing file; invalid json
+//	nodeFile         TestNodeFileUnit         nodefile_unit_test.go         yaml, json, text differ; missing file; a
+//	                                                                        file that must not exist does; invalid
+//	                                                                        yaml; no node access (sim)
+//	nodeCommand      TestNodeCommandUnit      nodecommand_unit_test.go      exit code, stdout differ; command not
+//	                                                                        found; no node access; a command or flag
+//	                                                                        off the read-only allow-list (validation)
+//	podLogs          TestPodLogsUnit          podlogs_unit_test.go          a log differs (each pod's); no pod; the
+//	                                                                        log cannot be read
+//	staticPod        TestStaticPodUnit        staticpod_unit_test.go        no mirror pod; a pod made through the
+//	                                                                        API; crash-looping; the manifest not in
+//	                                                                        the kubelet's staticPodPath; no node
+//	                                                                        access
+//	componentHealth  TestComponentHealthUnit  componenthealth_unit_test.go  Node not Ready; kubelet unit inactive;
+//	                                                                        mirror pod missing or crash-looping; no
+//	                                                                        control-plane node; /readyz failing
 //
 // Each has a passing case too. The fakes: typed objects in
 // k8s.io/client-go/kubernetes/fake (ServiceAccounts, pods, nodes;
@@ -29,7 +44,10 @@ package checks_test
 // k8s.io/client-go/dynamic/fake (what match, absent, tolerates and ready's
 // workload lookup read) and a fixed RESTMapper, all three made by
 // internal/fakelab; for steadyFor a wait injected with checks.SetReadyWait
-// (export_test.go).
+// (export_test.go). The node kinds run on fakelab.Nodes (files and
+// systemd units in memory; a test's Run hook answers crictl, find and the
+// like), pod logs come from a GetLogs reactor, and /readyz from
+// checks.SetComponentReadyz.
 //
 // The grader's polling loop and report: grader/grader_unit_test.go.
 // TestEveryKindHasUnitTest fails when a kind is registered in registry.go
@@ -61,12 +79,17 @@ import (
 
 // unitTestOf names, for every registered check kind, its unit test.
 var unitTestOf = map[string]func(*testing.T){
-	"match":      TestMatchUnit,
-	"absent":     TestAbsentUnit,
-	"canI":       TestCanIUnit,
-	"ready":      TestReadyUnit,
-	"tolerates":  TestToleratesUnit,
-	"answerFile": TestAnswerFileUnit,
+	"match":           TestMatchUnit,
+	"absent":          TestAbsentUnit,
+	"canI":            TestCanIUnit,
+	"ready":           TestReadyUnit,
+	"tolerates":       TestToleratesUnit,
+	"answerFile":      TestAnswerFileUnit,
+	"nodeFile":        TestNodeFileUnit,
+	"nodeCommand":     TestNodeCommandUnit,
+	"podLogs":         TestPodLogsUnit,
+	"staticPod":       TestStaticPodUnit,
+	"componentHealth": TestComponentHealthUnit,
 }
 
 func TestEveryKindHasUnitTest(t *testing.T) {
@@ -103,6 +126,14 @@ func newUnitLab(t *testing.T, manifest string) *unitLab {
 	c := fakelab.New(t, fakelab.Manifest(t, manifest)...)
 	kube, dyn := fakelab.Fakes(c)
 	return &unitLab{Cluster: c, Kube: kube, Dynamic: dyn, Env: &grader.Env{Cluster: c, AnswerDir: t.TempDir()}}
+}
+
+// withNodes gives the lab nodes in memory (fakelab.Nodes), reached as a
+// kind lab reaches its nodes.
+func (l *unitLab) withNodes(names ...string) *fakelab.Nodes {
+	nodes := fakelab.NewNodes(names...)
+	l.Cluster.Exec = nodes
+	return nodes
 }
 
 // unitPass observes once and wants a pass without problems.
@@ -156,5 +187,41 @@ func unitWantContains(t *testing.T, what, got string, fragments ...string) {
 		if !strings.Contains(got, f) {
 			t.Errorf("%s %q does not contain %q", what, got, f)
 		}
+	}
+}
+
+// unitWantInvalid builds a check body that must not validate, and wants a
+// problem containing want.
+func unitWantInvalid(t *testing.T, kind, src, want string) {
+	t.Helper()
+	_, ps := buildProblems(t, kind, src)
+	for _, p := range ps {
+		if strings.Contains(p, want) {
+			return
+		}
+	}
+	t.Errorf("%s %s: problems %q, want one containing %q", kind, src, ps, want)
+}
+
+// unitCase is one check body observed once: a pass, or a failure with a
+// problem containing every fragment of why.
+type unitCase struct {
+	name, src string
+	pass      bool
+	why       []string
+}
+
+// runUnitCases builds each case's check of kind and observes it in env.
+func runUnitCases(t *testing.T, kind string, env *grader.Env, cases []unitCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			chk := build(t, kind, c.src)
+			if c.pass {
+				unitPass(t, chk, env)
+				return
+			}
+			unitFail(t, chk, env, c.why...)
+		})
 	}
 }

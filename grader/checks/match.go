@@ -29,32 +29,16 @@ func decodeObjectSpec(body *yaml.Node, path string) (*objectSpec, yamlx.Problems
 	var s objectSpec
 	ps := yamlx.Decode(body, path, &s)
 	ps = append(ps, s.target.validate(body, path)...)
-	for i, src := range s.Expr {
-		prg, err := expr.Compile(src, "object", "objects")
-		if err != nil {
-			ps.Add(body, yamlx.Index(yamlx.Join(path, "expr"), i), "%v", err)
-			continue
-		}
-		s.programs = append(s.programs, prg)
-	}
-	return &s, ps
+	programs, eps := compileExprs(body, path, s.Expr, "object", "objects")
+	s.programs = programs
+	return &s, append(ps, eps...)
 }
 
 // problems lists how one candidate differs from the spec. ctx bounds the
 // expressions' evaluation.
 func (s *objectSpec) problems(ctx context.Context, obj unstructured.Unstructured, all []any) []string {
 	out := match.Subset(s.Expect, obj.Object, match.Options{Ordered: s.Ordered})
-	vars := map[string]any{"object": obj.Object, "objects": all}
-	for _, p := range s.programs {
-		ok, err := p.Eval(ctx, vars)
-		switch {
-		case err != nil:
-			out = append(out, fmt.Sprintf("`%s`: %v", p.Source, err))
-		case !ok:
-			out = append(out, fmt.Sprintf("`%s` is false", p.Source))
-		}
-	}
-	return out
+	return append(out, exprProblems(ctx, s.programs, map[string]any{"object": obj.Object, "objects": all})...)
 }
 
 // expected renders what the spec asks for.

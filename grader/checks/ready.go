@@ -124,6 +124,19 @@ func isReady(p corev1.Pod) bool {
 	return false
 }
 
+// podReadiness says how a pod stands, for reports: "Ready", "Pending (not
+// scheduled)" or "not Ready (<phase>)". ready, staticPod and
+// componentHealth word it alike.
+func podReadiness(p corev1.Pod) string {
+	switch {
+	case p.Spec.NodeName == "":
+		return "Pending (not scheduled)"
+	case !isReady(p):
+		return "not Ready (" + string(p.Status.Phase) + ")"
+	}
+	return "Ready"
+}
+
 // workloadRef names a Deployment, DaemonSet, StatefulSet, ReplicaSet or Job
 // whose selector picks the pods (the user chooses the labels).
 type workloadRef struct {
@@ -302,14 +315,11 @@ func (c *readyCheck) observeOnce(ctx context.Context, env *grader.Env) (grader.O
 		live++
 		pods[p.UID] = podState{name: p.Name, ready: isReady(p), restarts: restartCounts(p)}
 		node := p.Spec.NodeName
-		state := "Ready"
+		state := podReadiness(p)
 		switch {
 		case node == "":
-			state = "Pending (not scheduled)"
 			node = "-"
-		case !isReady(p):
-			state = "not Ready (" + string(p.Status.Phase) + ")"
-		default:
+		case state == "Ready":
 			ready++
 			readyPerNode[node]++
 		}

@@ -2,10 +2,14 @@ package fakelab
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -13,14 +17,15 @@ import (
 )
 
 // Nodes is a lab's nodes in memory: a lab.Execer that answers the node
-// operations of lab/nodeops.go (read, write, move and remove a file,
-// systemctl) on files and systemd units kept in maps, and records every
-// call. Anything else is refused with exit 127, so a test notices a
+// operations of lab/nodeops.go (read, write, move and remove a file, remove
+// a folder, list files, systemctl) on files, folders and systemd units kept
+// in maps, and records every call. Anything else is refused with exit 127, so a test notices a
 // command the fake does not model rather than passing on a guess. Run lets
 // a test answer other commands itself.
 type Nodes struct {
 	mu    sync.Mutex
 	files map[string]map[string]string // node → path → content
+	dirs  map[string]map[string]bool   // node → folders (a file's folders exist)
 	units map[string]map[string]lab.UnitState
 	calls []Call
 	// Run, when set, answers the commands Nodes does not model; ok false
@@ -37,9 +42,10 @@ type Call struct {
 // NewNodes returns nodes with no files, each with kubelet and containerd
 // active and enabled.
 func NewNodes(names ...string) *Nodes {
-	n := &Nodes{files: map[string]map[string]string{}, units: map[string]map[string]lab.UnitState{}}
+	n := &Nodes{files: map[string]map[string]string{}, dirs: map[string]map[string]bool{}, units: map[string]map[string]lab.UnitState{}}
 	for _, name := range names {
 		n.files[name] = map[string]string{}
+		n.dirs[name] = map[string]bool{}
 		n.units[name] = map[string]lab.UnitState{
 			"kubelet":    {Active: "active", Enabled: "enabled"},
 			"containerd": {Active: "active", Enabled: "enabled"},
@@ -48,11 +54,33 @@ func NewNodes(names ...string) *Nodes {
 	return n
 }
 
-// SetFile puts a file on a node.
+// SetFile puts a file on a node, making its folders.
 func (n *Nodes) SetFile(node, p, content string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.mkdirAll(node, path.Dir(p))
 	n.files[node][p] = content
+}
+
+// SetDir makes a folder (and its parents) on a node.
+func (n *Nodes) SetDir(node, dir string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.mkdirAll(node, dir)
+}
+
+// Folders lists a node's folders, sorted.
+func (n *Nodes) Folders(node string) []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Sorted(maps.Keys(n.dirs[node]))
+}
+
+// mkdirAll makes a folder and its parents, as mkdir -p; n.mu is held.
+func (n *Nodes) mkdirAll(node, dir string) {
+	for d := path.Clean(dir); d != "/" && d != "."; d = path.Dir(d) {
+		n.dirs[node][d] = true
+	}
 }
 
 // File reads a file of a node.
@@ -91,16 +119,22 @@ func (n *Nodes) Calls() []Call {
 	return slices.Clone(n.calls)
 }
 
-// The scripts of lab/nodeops.go, recognised verbatim.
+// The scripts of lab/nodeops.go, recognised verbatim; the listing's, which
+// is long, by its SHA-256 (pinned as verbatim text would be: a change to
+// the script fails the tests that use it until the model here is checked
+// against it and the sum updated).
 const (
-	readScript  = `test -f "$1" || exit 44; cat -- "$1"`
-	writeScript = `mkdir -p "$(dirname "$1")" && cat > "$1"`
-	chmodScript = writeScript + ` && chmod "$2" "$1"`
-	moveScript  = `mkdir -p "$(dirname "$2")" && mv -f -- "$1" "$2"`
+	readScript       = `test -f "$1" || exit 44; cat -- "$1"`
+	writeScript      = `mkdir -p "$(dirname "$1")" && cat > "$1"`
+	chmodScript      = writeScript + ` && chmod "$2" "$1"`
+	moveScript       = `mkdir -p "$(dirname "$2")" && mv -f -- "$1" "$2"`
+	listScriptSHA256 = "30fa30bbd3fc7be7b59ea859d1ce5b005662d3a5a7f367fa51cc3be37dd1439d"
 )
 
 // Exec implements lab.Execer.
-func (n *Nodes) Exec(_ context.Context, node string, argv []string, stdin []byte) ([]byte, []byte, int, error) {
+// A command still running when ctx ends is an error, as the provider's
+// exec is killed then.
+func (n *Nodes) Exec(ctx context.Context, node string, argv []string, stdin []byte) ([]byte, []byte, int, error) {
 	n.mu.Lock()
 	n.calls = append(n.calls, Call{Node: node, Argv: slices.Clone(argv)})
 	files, ok := n.files[node]
@@ -118,6 +152,9 @@ func (n *Nodes) Exec(_ context.Context, node string, argv []string, stdin []byte
 	if !handled {
 		return nil, []byte("fakelab: command not modelled: " + strings.Join(argv, " ")), 127, nil
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, -1, fmt.Errorf("fakelab: %s: %w", strings.Join(argv, " "), err)
+	}
 	return []byte(out), []byte(errOut), code, nil
 }
 
@@ -133,8 +170,11 @@ func (n *Nodes) model(node string, files map[string]string, argv []string, stdin
 		}
 		return c, "", 0, true
 	case len(argv) >= 5 && argv[0] == "sh" && (argv[2] == writeScript || argv[2] == chmodScript):
+		n.mkdirAll(node, path.Dir(argv[4]))
 		files[argv[4]] = string(stdin)
 		return "", "", 0, true
+	case len(argv) >= 5 && argv[0] == "sh" && sha256hex(argv[2]) == listScriptSHA256:
+		return n.list(node, argv[4:])
 	case len(argv) == 6 && argv[0] == "sh" && argv[2] == moveScript:
 		from, to := argv[4], argv[5]
 		c, ok := files[from]
@@ -142,13 +182,19 @@ func (n *Nodes) model(node string, files map[string]string, argv []string, stdin
 			return "", "mv: can't rename '" + from + "': No such file or directory", 1, true
 		}
 		delete(files, from)
+		n.mkdirAll(node, path.Dir(to))
 		files[to] = c
 		return "", "", 0, true
 	case len(argv) == 4 && argv[0] == "rm" && argv[1] == "-f" && argv[2] == "--":
 		delete(files, argv[3])
 		return "", "", 0, true
+	case len(argv) == 4 && argv[0] == "rm" && argv[1] == "-rf" && argv[2] == "--":
+		n.removeAll(node, argv[3])
+		return "", "", 0, true
 	case len(argv) == 3 && argv[0] == "systemctl":
 		return n.systemctl(node, argv[1], argv[2])
+	case len(argv) == 2 && argv[0] == "systemctl" && argv[1] == "daemon-reload":
+		return "", "", 0, true
 	}
 	return "", "", 0, false
 }
@@ -204,3 +250,93 @@ func (n *Nodes) Dir(node, dir string) []string {
 }
 
 var _ lab.Execer = (*Nodes)(nil)
+
+// removeAll removes a file or a folder with everything in it, as rm -rf;
+// n.mu is held.
+func (n *Nodes) removeAll(node, p string) {
+	delete(n.files[node], p)
+	for f := range n.files[node] {
+		if under(f, p) {
+			delete(n.files[node], f)
+		}
+	}
+	for d := range n.dirs[node] {
+		if d == p || under(d, p) {
+			delete(n.dirs[node], d)
+		}
+	}
+}
+
+// under says whether p is inside the folder dir.
+func under(p, dir string) bool {
+	return strings.HasPrefix(p, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// list answers lab.ListNodeFiles as its script would: args are the size
+// limit, the paths, "--" and the units; n.mu is held.
+func (n *Nodes) list(node string, args []string) (string, string, int, bool) {
+	limit, err := strconv.Atoi(args[0])
+	if err != nil {
+		return "", "", 0, false
+	}
+	paths, units, _ := cutArgs(args[1:], "--")
+	var out strings.Builder
+	b := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	file := func(p string) {
+		c := n.files[node][p]
+		if len(c) > limit {
+			fmt.Fprintf(&out, "L %s\n", b(p))
+		} else {
+			fmt.Fprintf(&out, "F %s %s\n", b(p), b(c))
+		}
+	}
+	for _, p := range paths {
+		dir, isDir := strings.CutSuffix(p, "/")
+		switch {
+		case isDir && n.dirs[node][dir]:
+			for _, d := range slices.Sorted(maps.Keys(n.dirs[node])) {
+				if d == dir || under(d, dir) {
+					fmt.Fprintf(&out, "D %s\n", b(d))
+				}
+			}
+			for _, f := range slices.Sorted(maps.Keys(n.files[node])) {
+				if under(f, dir) {
+					file(f)
+				}
+			}
+		case !isDir:
+			if _, ok := n.files[node][p]; ok {
+				file(p)
+			}
+		}
+	}
+	for _, u := range units {
+		st, known := n.units[node][u]
+		if !known {
+			st = lab.UnitState{Active: "inactive"}
+		}
+		fmt.Fprintf(&out, "U %s %s %s\n", b(u), orDash(st.Active), orDash(st.Enabled))
+	}
+	return out.String(), "", 0, true
+}
+
+// cutArgs splits args at the first sep.
+func cutArgs(args []string, sep string) (before, after []string, found bool) {
+	if i := slices.Index(args, sep); i >= 0 {
+		return args[:i], args[i+1:], true
+	}
+	return args, nil, false
+}
+
+func sha256hex(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+// orDash is a unit state as the listing prints it: "-" for none.
+func orDash(state string) string {
+	if state == "" {
+		return "-"
+	}
+	return state
+}

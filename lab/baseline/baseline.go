@@ -182,7 +182,7 @@ func Record(ctx context.Context, c *lab.Cluster, opts RecordOptions) (*Baseline,
 		}
 		b.NodeFiles = map[string]NodeFiles{}
 		for name := range b.Nodes {
-			nf, err := readNodeFiles(ctx, opts.Exec, name, files)
+			nf, err := recordNodeFiles(ctx, opts.Exec, name, files)
 			if err != nil {
 				return nil, err
 			}

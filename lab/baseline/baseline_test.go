@@ -1,9 +1,7 @@
 package baseline
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -165,89 +163,6 @@ func TestNormalizeIgnoresServerFields(t *testing.T) {
 	b["spec"] = map[string]any{"replicas": int64(0)}
 	if canonical(normalize(a)) == canonical(normalize(b)) {
 		t.Error("a scaled Deployment compares equal")
-	}
-}
-
-// localExec runs node commands on this machine, with node "n1" rooted at
-// a temporary folder: the scripts are the ones real nodes run.
-type localExec struct{ root string }
-
-func (l localExec) Exec(ctx context.Context, node string, argv []string, stdin []byte) ([]byte, []byte, int, error) {
-	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
-	cmd.Stdin = strings.NewReader(string(stdin))
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code, err = ee.ExitCode(), nil
-	}
-	return []byte(out.String()), []byte(errb.String()), code, err
-}
-
-// TestNodeFilesRoundTrip records files of a folder and a single file,
-// changes them as a learner would (a manifest moved away, one added, a
-// config edited), and restores them with the same scripts nodes run.
-func TestNodeFilesRoundTrip(t *testing.T) {
-	root := t.TempDir()
-	manifests := filepath.Join(root, "manifests")
-	must(t, os.MkdirAll(manifests, 0o755))
-	write := func(p, s string) { t.Helper(); must(t, os.WriteFile(p, []byte(s), 0o644)) }
-	write(filepath.Join(manifests, "etcd.yaml"), "kind: Pod\nname: etcd\n")
-	write(filepath.Join(manifests, "kube apiserver.yaml"), "odd name\n")
-	kubelet := filepath.Join(root, "config.yaml")
-	write(kubelet, "staticPodPath: /etc/kubernetes/manifests\n")
-	ex := localExec{root: root}
-	paths := []string{manifests + "/", kubelet, filepath.Join(root, "missing.toml")}
-	want, err := readNodeFiles(context.Background(), ex, "n1", paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want.Units = nil // no systemd here
-	if len(want.Files) != 3 || want.Files[kubelet] != "staticPodPath: /etc/kubernetes/manifests\n" || !slices.Equal(want.Dirs, []string{manifests}) {
-		t.Fatalf("recorded %+v", want)
-	}
-	must(t, os.Rename(filepath.Join(manifests, "etcd.yaml"), filepath.Join(root, "etcd.yaml.bak")))
-	write(filepath.Join(manifests, "static-web.yaml"), "kind: Pod\n")
-	write(kubelet, "broken\n")
-	got, err := readNodeFiles(context.Background(), ex, "n1", paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fixes := fileFixes("n1", want, got)
-	var lines []string
-	for _, f := range fixes {
-		lines = append(lines, strings.TrimPrefix(f.String(), root))
-	}
-	wantLines := []string{"/config.yaml restored on n1", "/manifests/etcd.yaml restored on n1", "/manifests/static-web.yaml removed from n1"}
-	if !slices.Equal(lines, wantLines) {
-		t.Errorf("fixes %v, want %v", lines, wantLines)
-	}
-	// Restoring the kubelet's config restarts the kubelet: not possible
-	// here, so leave that file out and check the rest is applied.
-	fixes = slices.DeleteFunc(fixes, func(f FileFix) bool { return f.Path == kubelet })
-	if err := applyFiles(context.Background(), ex, fixes); err != nil {
-		t.Fatal(err)
-	}
-	after, err := readNodeFiles(context.Background(), ex, "n1", paths)
-	if err != nil {
-		t.Fatal(err)
-	}
-	after.Units = nil
-	if left := fileFixes("n1", want, after); len(left) != 1 || left[0].Path != kubelet {
-		t.Errorf("after applying: %v, want only the kubelet config left", left)
-	}
-}
-
-func TestFileFixesStartsStoppedUnitsLast(t *testing.T) {
-	want := NodeFiles{Files: map[string]string{"/a": "1"}, Units: map[string]string{"kubelet": "active", "containerd": "active"}}
-	got := NodeFiles{Files: map[string]string{"/a": "2"}, Units: map[string]string{"kubelet": "inactive", "containerd": "active"}}
-	fixes := fileFixes("n", want, got)
-	if len(fixes) != 2 || fixes[0].Path != "/a" || fixes[1].Unit != "kubelet" {
-		t.Errorf("fixes %+v: want /a restored, then kubelet started", fixes)
-	}
-	if restartUnit("/var/lib/kubelet/config.yaml") != "kubelet" || restartUnit("/etc/containerd/config.toml") != "containerd" || restartUnit("/etc/kubernetes/manifests/etcd.yaml") != "" {
-		t.Error("restartUnit: wrong unit for a restored file")
 	}
 }
 

@@ -1,10 +1,7 @@
 package baseline
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"maps"
 	"path"
@@ -16,109 +13,157 @@ import (
 
 // NodeFiles are the files and services of one node that node-level tasks
 // change (a moved static pod manifest, a broken kubelet configuration, a
-// stopped kubelet).
+// stopped or disabled kubelet, an answer saved on the node).
+//
+// Baselines are kept for the life of a lab, so fields are only added, and
+// one without a field means what the ckalab that wrote it did (see listed,
+// owns and enabled).
 type NodeFiles struct {
+	// Listed are the paths that were read; a folder ends with "/" and was
+	// read whole, with its subfolders: whatever is under it now that the
+	// baseline lacks was added since. Nil in baselines from before it was
+	// recorded.
+	Listed []string `json:"listed"`
 	// Files by absolute path, with their content.
 	Files map[string]string `json:"files,omitempty"`
-	// Dirs were listed whole: a file in them that the baseline lacks was
-	// added since (a static pod manifest).
+	// Dirs are the listed folders that existed and the folders under them
+	// (in baselines without Listed: the listed folders, which were read
+	// without their subfolders).
 	Dirs []string `json:"dirs,omitempty"`
 	// Units are systemd units and their state ("active", "inactive").
 	Units map[string]string `json:"units,omitempty"`
+	// Enabled are the units' unit file states ("enabled", "disabled"); a
+	// unit missing here (in baselines from before it was recorded) was
+	// enabled.
+	Enabled map[string]string `json:"enabled,omitempty"`
 }
 
-// DefaultNodeFiles are what node-level scenarios change on a kubeadm node:
-// a folder ends with "/".
+// DefaultNodeFiles are what node-level scenarios change on a kubeadm node
+// (a folder ends with "/"): static pod manifests, the folder that
+// manifests are moved to so that the kubelet stops their pods (it reads
+// only manifests/), the kubelet's and containerd's configuration, and the
+// folder exam tasks save their answers in.
 func DefaultNodeFiles() []string {
 	return []string{
 		"/etc/kubernetes/manifests/",
+		"/etc/kubernetes/manifests-off/",
 		"/var/lib/kubelet/config.yaml",
 		"/etc/containerd/config.toml",
 		"/etc/systemd/system/kubelet.service.d/",
+		"/opt/course/",
 	}
 }
 
-// readScript prints one line per file ("F <path> <content>", both base64),
-// per listed folder ("D <path>") and per unit of the kubelet and the
-// container runtime ("U <name> <state>"); base64 keeps odd names and
-// binary content on one line.
-const readScript = `
-b() { printf %s "$1" | base64 | tr -d '\n'; }
-for p in "$@"; do
-  case "$p" in
-  */) d=${p%/}; [ -d "$d" ] || continue; echo "D $(b "$d")"
-      for f in "$d"/*; do [ -f "$f" ] && echo "F $(b "$f") $(base64 < "$f" | tr -d '\n')"; done ;;
-  *) [ -f "$p" ] && echo "F $(b "$p") $(base64 < "$p" | tr -d '\n')" ;;
-  esac
-done
-for u in kubelet containerd; do
-  command -v systemctl >/dev/null && echo "U $u $(systemctl is-active "$u" 2>/dev/null)"
-done
-exit 0`
+// NodeUnits are the systemd units whose state the baseline records and
+// restores: the kubelet and the container runtime.
+func NodeUnits() []string { return []string{"kubelet", "containerd"} }
 
-func readNodeFiles(ctx context.Context, exec lab.Execer, node string, paths []string) (NodeFiles, error) {
-	argv := append([]string{"sh", "-c", readScript, "sh"}, paths...)
-	out, stderr, code, err := exec.Exec(ctx, node, argv, nil)
+// RestoresNodeFile says whether a reset undoes whatever is done to the
+// node file p (an absolute, clean path): it is one of DefaultNodeFiles, or
+// inside one of its folders.
+func RestoresNodeFile(p string) bool {
+	for _, d := range DefaultNodeFiles() {
+		if p == d || (strings.HasSuffix(d, "/") && strings.HasPrefix(p, d) && p != d) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldersAddedWithListed are the folders DefaultNodeFiles gained together
+// with NodeFiles.Listed. Baselines from before never read them; the nodes
+// of ckalab's labs have neither folder, so whatever is in them was added
+// since.
+func foldersAddedWithListed() []string {
+	return []string{"/etc/kubernetes/manifests-off/", "/opt/course/"}
+}
+
+// listed are the paths to read to compare a node with its baseline.
+func (nf NodeFiles) listed() []string {
+	if nf.Listed != nil {
+		return nf.Listed
+	}
+	var paths []string
+	for _, d := range nf.Dirs {
+		paths = append(paths, d+"/")
+	}
+	for f := range nf.Files {
+		if !slices.Contains(nf.Dirs, path.Dir(f)) {
+			paths = append(paths, f)
+		}
+	}
+	paths = append(paths, foldersAddedWithListed()...)
+	slices.Sort(paths)
+	return slices.Compact(paths)
+}
+
+// owns says whether p, a file or (dir) a folder found by reading listed,
+// is the baseline's to undo when the baseline lacks it. Baselines without
+// Listed own only the files directly in their folders (they were read
+// without subfolders) and what is in foldersAddedWithListed.
+func (nf NodeFiles) owns(p string, dir bool) bool {
+	folders := nf.Listed
+	if folders == nil {
+		if !dir && slices.Contains(nf.Dirs, path.Dir(p)) {
+			return true
+		}
+		folders = foldersAddedWithListed()
+	}
+	for _, f := range folders {
+		if d, ok := strings.CutSuffix(f, "/"); ok && (p == d || strings.HasPrefix(p, f)) {
+			return true
+		}
+	}
+	return false
+}
+
+// enabled is a unit's recorded unit file state.
+func (nf NodeFiles) enabled(unit string) string {
+	if e, ok := nf.Enabled[unit]; ok {
+		return e
+	}
+	return "enabled"
+}
+
+// recordNodeFiles reads what the baseline keeps of a node.
+func recordNodeFiles(ctx context.Context, exec lab.Execer, node string, paths []string) (NodeFiles, error) {
+	l, err := lab.ListNodeFiles(ctx, exec, node, paths, NodeUnits())
 	if err != nil {
-		return NodeFiles{}, fmt.Errorf("read files of node %s: %w", node, err)
+		return NodeFiles{}, fmt.Errorf("record the files of node %s: %w", node, err)
 	}
-	if code != 0 {
-		return NodeFiles{}, fmt.Errorf("read files of node %s: exit %d: %s", node, code, strings.TrimSpace(string(stderr)))
+	if len(l.Large) > 0 {
+		return NodeFiles{}, fmt.Errorf("record the files of node %s: %s is larger than %d bytes, which the baseline cannot keep", node, strings.Join(l.Large, ", "), lab.MaxNodeFileSize)
 	}
-	nf := NodeFiles{Files: map[string]string{}, Units: map[string]string{}}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		switch fields[0] {
-		case "D":
-			if p, err := unb64(fields[1]); err == nil {
-				nf.Dirs = append(nf.Dirs, p)
-			}
-		case "F":
-			p, err := unb64(fields[1])
-			if err != nil {
-				continue
-			}
-			content := ""
-			if len(fields) > 2 {
-				if content, err = unb64(fields[2]); err != nil {
-					return NodeFiles{}, fmt.Errorf("read %s on node %s: %w", p, node, err)
-				}
-			}
-			nf.Files[p] = content
-		case "U":
-			if len(fields) > 2 {
-				nf.Units[fields[1]] = fields[2]
-			}
-		}
+	nf := NodeFiles{Listed: append([]string{}, paths...), Files: l.Files, Dirs: l.Dirs, Units: map[string]string{}, Enabled: map[string]string{}}
+	for u, st := range l.Units {
+		nf.Units[u] = st.Active
+		nf.Enabled[u] = st.Enabled
 	}
-	return nf, sc.Err()
-}
-
-func unb64(s string) (string, error) {
-	data, err := base64.StdEncoding.DecodeString(s)
-	return string(data), err
+	return nf, nil
 }
 
 // FileFix is one change inside a node to undo.
 type FileFix struct {
 	Node string
-	// Path of a file to write back (Content) or to remove (Remove).
+	// Path of a file to write back (Content) or to remove (Remove), or
+	// of a folder made since (Folder), removed with what it holds.
 	Path    string
 	Content string
 	Remove  bool
-	// Unit to start again.
-	Unit string
+	Folder  bool
+	// Unit to start again (UnitAction "start"), or to enable or disable
+	// again ("enable", "disable": systemctl's verbs).
+	Unit       string
+	UnitAction string
 }
 
 func (f FileFix) String() string {
 	switch {
 	case f.Unit != "":
-		return f.Unit + " started again on " + f.Node
+		done := map[string]string{"start": "started", "enable": "enabled", "disable": "disabled"}[f.UnitAction]
+		return f.Unit + " " + done + " again on " + f.Node
+	case f.Folder:
+		return f.Path + "/ removed from " + f.Node
 	case f.Remove:
 		return f.Path + " removed from " + f.Node
 	}
@@ -128,43 +173,54 @@ func (f FileFix) String() string {
 func (p *Plan) compareFiles(ctx context.Context, exec lab.Execer, b *Baseline) error {
 	for _, node := range slices.Sorted(maps.Keys(b.NodeFiles)) {
 		want := b.NodeFiles[node]
-		var paths []string
-		for _, d := range want.Dirs {
-			paths = append(paths, d+"/")
-		}
-		for f := range want.Files {
-			if !slices.Contains(want.Dirs, path.Dir(f)) {
-				paths = append(paths, f)
-			}
-		}
-		slices.Sort(paths)
-		got, err := readNodeFiles(ctx, exec, node, paths)
+		got, err := lab.ListNodeFiles(ctx, exec, node, want.listed(), slices.Sorted(maps.Keys(want.Units)))
 		if err != nil {
-			return err
+			return fmt.Errorf("compare the files of node %s: %w", node, err)
 		}
 		p.Files = append(p.Files, fileFixes(node, want, got)...)
 	}
 	return nil
 }
 
-// fileFixes lists what brings got back to want: files written back or
-// removed first, then units started (a kubelet started with a broken
+// fileFixes lists what brings got back to want: files written back, then
+// folders and files made since removed (a folder with what it holds), then
+// units enabled or disabled, then started (a kubelet started with a broken
 // configuration would only fail again).
-func fileFixes(node string, want, got NodeFiles) []FileFix {
+func fileFixes(node string, want NodeFiles, got lab.NodeListing) []FileFix {
 	var out []FileFix
 	for _, f := range slices.Sorted(maps.Keys(want.Files)) {
 		if c, ok := got.Files[f]; !ok || c != want.Files[f] {
 			out = append(out, FileFix{Node: node, Path: f, Content: want.Files[f]})
 		}
 	}
-	for _, f := range slices.Sorted(maps.Keys(got.Files)) {
-		if _, ok := want.Files[f]; !ok && slices.Contains(want.Dirs, path.Dir(f)) {
+	var madeDirs []string
+	inMade := func(p string) bool {
+		return slices.ContainsFunc(madeDirs, func(d string) bool { return strings.HasPrefix(p, d+"/") })
+	}
+	// Sorted, a folder comes before those inside it.
+	for _, d := range got.Dirs {
+		if !slices.Contains(want.Dirs, d) && want.owns(d, true) && !inMade(d) {
+			madeDirs = append(madeDirs, d)
+			out = append(out, FileFix{Node: node, Path: d, Remove: true, Folder: true})
+		}
+	}
+	for _, f := range slices.Sorted(slices.Values(append(slices.Collect(maps.Keys(got.Files)), got.Large...))) {
+		if _, ok := want.Files[f]; !ok && want.owns(f, false) && !inMade(f) {
 			out = append(out, FileFix{Node: node, Path: f, Remove: true})
 		}
 	}
-	for _, u := range slices.Sorted(maps.Keys(want.Units)) {
-		if want.Units[u] == "active" && got.Units[u] != "active" {
-			out = append(out, FileFix{Node: node, Unit: u})
+	units := slices.Sorted(maps.Keys(want.Units))
+	for _, u := range units {
+		g, ok := got.Units[u]
+		e := want.enabled(u)
+		// Other states (static, masked) are not the learner's to change.
+		if action := map[string]string{"enabled": "enable", "disabled": "disable"}[e]; ok && action != "" && g.Enabled != e {
+			out = append(out, FileFix{Node: node, Unit: u, UnitAction: action})
+		}
+	}
+	for _, u := range units {
+		if g, ok := got.Units[u]; ok && want.Units[u] == "active" && g.Active != "active" {
+			out = append(out, FileFix{Node: node, Unit: u, UnitAction: "start"})
 		}
 	}
 	return out
@@ -181,41 +237,59 @@ func restartUnit(file string) string {
 	return "" // static pod manifests are read by the running kubelet
 }
 
-// applyFiles writes files back, removes added ones, and (re)starts the
-// services that read them.
+// applyFiles writes files back and removes added ones, reloads systemd
+// where a unit's files changed, enables or disables units again, and
+// (re)starts the services that read the files or were stopped.
 func applyFiles(ctx context.Context, exec lab.Execer, fixes []FileFix) error {
 	restart := map[string]map[string]bool{}
-	for _, f := range fixes {
-		var argv []string
-		var stdin []byte
-		switch {
-		case f.Unit != "":
-			if restart[f.Node] == nil {
-				restart[f.Node] = map[string]bool{}
-			}
-			restart[f.Node][f.Unit] = true
-			continue
-		case f.Remove:
-			argv = []string{"rm", "-f", "--", f.Path}
-		default:
-			argv = []string{"sh", "-c", `mkdir -p "$(dirname "$1")" && cat > "$1"`, "sh", f.Path}
-			stdin = []byte(f.Content)
+	reload := map[string]bool{}
+	restartOn := func(node, unit string) {
+		if restart[node] == nil {
+			restart[node] = map[string]bool{}
 		}
-		if _, stderr, code, err := exec.Exec(ctx, f.Node, argv, stdin); err != nil || code != 0 {
-			return fmt.Errorf("%s: exit %d: %v %s", f, code, err, strings.TrimSpace(string(stderr)))
+		restart[node][unit] = true
+	}
+	var unitFixes []FileFix
+	for _, f := range fixes {
+		var err error
+		switch {
+		case f.Unit != "" && f.UnitAction == "start":
+			restartOn(f.Node, f.Unit)
+			continue
+		case f.Unit != "":
+			unitFixes = append(unitFixes, f)
+			continue
+		case f.Folder:
+			err = lab.RemoveNodeFolder(ctx, exec, f.Node, f.Path)
+		case f.Remove:
+			err = lab.RemoveNodeFile(ctx, exec, f.Node, f.Path)
+		default:
+			err = lab.WriteNodeFile(ctx, exec, f.Node, f.Path, []byte(f.Content), "")
+		}
+		if err != nil {
+			return fmt.Errorf("undo %s: %w", f, err)
 		}
 		if u := restartUnit(f.Path); u != "" {
-			if restart[f.Node] == nil {
-				restart[f.Node] = map[string]bool{}
-			}
-			restart[f.Node][u] = true
+			restartOn(f.Node, u)
+		}
+		if strings.HasPrefix(f.Path, "/etc/systemd/") {
+			reload[f.Node] = true
+		}
+	}
+	for _, node := range slices.Sorted(maps.Keys(reload)) {
+		if err := lab.NodeDaemonReload(ctx, exec, node); err != nil {
+			return fmt.Errorf("reset node files: %w", err)
+		}
+	}
+	for _, f := range unitFixes {
+		if err := lab.NodeUnit(ctx, exec, f.Node, f.Unit, f.UnitAction); err != nil {
+			return fmt.Errorf("undo %s: %w", f, err)
 		}
 	}
 	for _, node := range slices.Sorted(maps.Keys(restart)) {
 		for _, u := range slices.Sorted(maps.Keys(restart[node])) {
-			argv := []string{"systemctl", "restart", u}
-			if _, stderr, code, err := exec.Exec(ctx, node, argv, nil); err != nil || code != 0 {
-				return fmt.Errorf("restart %s on %s: exit %d: %v %s", u, node, code, err, strings.TrimSpace(string(stderr)))
+			if err := lab.NodeUnit(ctx, exec, node, u, "restart"); err != nil {
+				return fmt.Errorf("reset node files: %w", err)
 			}
 		}
 	}

@@ -24,7 +24,8 @@ import (
 
 // The stand-in node test runs the provider's node paths (listing through
 // kind's library, status, exec with stdin and exit codes, shells, image
-// loading with kind's own loader, delete) against real Docker containers.
+// loading with kind's own loader, node steps and their undoing by the
+// baseline, delete) against real Docker containers.
 // The containers are a FROM-scratch image labelled as kind labels its nodes,
 // whose one program, testdata/standin (built by the test), stands in for the
 // commands the provider and the test run there (sh, cat, systemctl, ctr,
@@ -40,9 +41,9 @@ var standInFiles = map[string]string{
 
 // standInLinks are the commands testdata/standin answers to, by folder.
 var standInLinks = map[string][]string{
-	"bin":           {"sh", "cat", "sleep", "touch", "true"},
+	"bin":           {"sh", "cat", "rm", "sleep", "touch", "true"},
 	"usr/bin":       {"systemctl"},
-	"usr/local/bin": {"ctr", "containerd"},
+	"usr/local/bin": {"ctr", "containerd", "crictl"},
 }
 
 func TestStandInNodes(t *testing.T) {
@@ -109,6 +110,10 @@ func TestStandInNodes(t *testing.T) {
 		if err != nil || out.String() != "/root\nxterm\n" {
 			t.Errorf("shell = %q (stderr %q), %v; want /root and TERM xterm", out.String(), errOut.String(), err)
 		}
+	})
+
+	t.Run("node steps, undone by reset", func(t *testing.T) {
+		testNodeSteps(t, p, cp, w1)
 	})
 
 	t.Run("load images", func(t *testing.T) {

@@ -19,6 +19,18 @@ package steps_test
 //	                                                          node
 //	taint      TestTaintUnit       taint_unit_test.go         add, replace, remove; a missing node
 //	writeFile  TestWriteFileUnit   writefile_unit_test.go     a path out of the folder, a symlink out
+//	nodeFile   TestNodeFileUnit    nodefile_unit_test.go      write, move, remove; no node access (sim),
+//	                                                          a missing file to move, a path reset could
+//	                                                          not undo, a bad mode
+//	nodeServ…  TestNodeServiceUnit nodeservice_unit_test.go   stop, disable, enable, start (reload first);
+//	                                                          no node access, a unit reset does not restore
+//	nodeComm…  TestNodeCommandUnit nodecommand_unit_test.go   saved output, an etcd snapshot; a non-zero
+//	                                                          exit (its stderr), a timeout, no node access,
+//	                                                          a shell, kubectl, options that write or load
+//	                                                          code, a path reset could not undo
+//
+// The node steps' fake nodes (fakelab.Nodes) answer exactly the commands
+// of lab/nodeops.go and, through Run, the node tools a test names.
 //
 // TestEveryStepKindHasUnitTest fails when a kind is registered in
 // registry.go without an entry in unitTestOf below.
@@ -41,13 +53,16 @@ import (
 
 // unitTestOf names, for every registered step kind, its unit test.
 var unitTestOf = map[string]func(*testing.T){
-	"apply":     TestApplyUnit,
-	"patch":     TestPatchUnit,
-	"delete":    TestDeleteUnit,
-	"wait":      TestWaitUnit,
-	"drain":     TestDrainUnit,
-	"taint":     TestTaintUnit,
-	"writeFile": TestWriteFileUnit,
+	"apply":       TestApplyUnit,
+	"patch":       TestPatchUnit,
+	"delete":      TestDeleteUnit,
+	"wait":        TestWaitUnit,
+	"drain":       TestDrainUnit,
+	"taint":       TestTaintUnit,
+	"writeFile":   TestWriteFileUnit,
+	"nodeFile":    TestNodeFileUnit,
+	"nodeService": TestNodeServiceUnit,
+	"nodeCommand": TestNodeCommandUnit,
 }
 
 func TestEveryStepKindHasUnitTest(t *testing.T) {

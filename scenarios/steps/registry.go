@@ -1,6 +1,8 @@
 // Package steps is the step language of scenarios: what a setup, a cleanup
 // or a solution may do to a lab (apply manifests, patch, delete, wait for a
-// condition, drain or taint a node, write a file into the answer folder).
+// condition, drain or taint a node, write a file into the answer folder,
+// and on a kind lab write files, run allowed tools and start or stop
+// services inside a node: nodeaccess.go).
 // Scenarios are data: these are the only things they can do, they never run
 // a command on the user's machine, their file references cannot leave the
 // scenario's folder, and no step may break the lab (protect.go).
@@ -47,6 +49,9 @@ func All() Types {
 		{Name: "drain", Summary: "cordon a node and evict its pods, as kubectl drain does", New: func() Action { return &Drain{} }},
 		{Name: "taint", Summary: "add, replace or remove a node taint, as kubectl taint does", New: func() Action { return &Taint{} }},
 		{Name: "writeFile", Summary: "write a file into the lab's answer folder", New: func() Action { return &WriteFile{} }},
+		{Name: "nodeFile", Summary: "write, move or remove a file inside a lab node (kind), where reset restores it", New: func() Action { return &NodeFile{} }},
+		{Name: "nodeService", Summary: "start, stop, restart, enable or disable the kubelet or containerd of a lab node (kind)", New: func() Action { return &NodeService{} }},
+		{Name: "nodeCommand", Summary: "run an allowed node tool (etcdctl, crictl, kubeadm, openssl...) in a lab node (kind), no shell", New: func() Action { return &NodeCommand{} }},
 	}
 }
 

@@ -22,14 +22,14 @@ func TestSpecDecoding(t *testing.T) {
 	}{
 		{"a kind", "show: kubectl drain w1\ndrain: {node: w1}", "drain", true, nil},
 		{"a typo of a kind", "show: x\ndran: {node: w1}", "", false, []string{
-			`step.dran: unknown field (did you mean "drain"?)`, "step: no action: want one of apply, patch, delete, wait, drain, taint, writeFile"}},
+			`step.dran: unknown field (did you mean "drain"?)`, "step: no action: want one of apply, patch, delete, wait, drain, taint, writeFile, nodeFile, nodeService, nodeCommand"}},
 		{"a key like no kind", "drain: {node: w1}\nretries: 3", "drain", true, []string{
-			"step.retries: unknown field (step kinds: apply, delete, drain, patch, taint, wait, writeFile)"}},
+			"step.retries: unknown field (step kinds: apply, delete, drain, nodeCommand, nodeFile, nodeService, patch, taint, wait, writeFile)"}},
 		{"an unknown field of a body", "drain: {node: w1, nodes: [w2]}", "drain", true, []string{`step.drain.nodes: unknown field (did you mean "node"?)`}},
 		{"a field of the wrong type is not also missing", "drain: {node: [w1]}", "drain", false, []string{"step.drain.node: got a list, want a string"}},
 		{"show of the wrong type", "show: [a]\ndrain: {node: w1}", "drain", true, []string{"step.show: got a list, want a string"}},
 		{"a body that is no mapping", "drain: w1", "drain", false, []string{"step.drain: got the string `w1`, want a mapping"}},
-		{"a kind without a body is no action", "drain:", "", false, []string{"step: no action: want one of apply, patch, delete, wait, drain, taint, writeFile"}},
+		{"a kind without a body is no action", "drain:", "", false, []string{"step: no action: want one of apply, patch, delete, wait, drain, taint, writeFile, nodeFile, nodeService, nodeCommand"}},
 		{"a step that is no mapping", "just a string", "", false, []string{"step: got the string `just a ...`, want a mapping"}},
 		{"merge keys, the step's own keys first", "defaults: &d {drain: {node: w2}, show: merged}\nstep:\n  <<: *d\n  drain: {node: w1}", "drain", true, nil},
 		{"a merge of no mapping", "step:\n  <<: [1]\n  drain: {node: w1}", "drain", true, []string{"step: map merge requires map or sequence of maps as the value"}},

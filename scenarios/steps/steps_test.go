@@ -156,7 +156,7 @@ func TestValidate(t *testing.T) {
 		src  string
 		want []string // "path: message fragment", each must be found; none means valid
 	}{
-		{"show: kubectl get pods", []string{"step: no action: want one of apply, patch, delete, wait, drain, taint, writeFile"}},
+		{"show: kubectl get pods", []string{"step: no action: want one of apply, patch, delete, wait, drain, taint, writeFile, nodeFile, nodeService, nodeCommand"}},
 		{"{apply: {file: m/ok.yaml}, drain: {node: n}}", []string{"step: more than one action in one step"}},
 		{"apply: {}", []string{"step.apply: set exactly one of manifest and file"}},
 		{"apply: {manifest: 'apiVersion: v1', file: m/ok.yaml}", []string{"step.apply: set exactly one of manifest and file"}},

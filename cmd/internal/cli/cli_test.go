@@ -144,8 +144,8 @@ func TestScenarioValidate(t *testing.T) {
 				file + `:19: checks[0].points: got 0, want 1 or more`,
 				file + `:19: checks[0].title: required: one line saying what is checked`,
 				file + `:26: checks[1].id: duplicate id "first"`,
-				file + `:29: checks[1].frobnicate: unknown field (check kinds: absent, answerFile, canI, match, ready, tolerates)`,
-				file + `:34: solution.steps[0]: no action: want one of apply, patch, delete, wait, drain, taint, writeFile`,
+				file + `:29: checks[1].frobnicate: unknown field (check kinds: absent, answerFile, canI, componentHealth, match, nodeCommand, nodeFile, podLogs, ready, staticPod, tolerates)`,
+				file + `:34: solution.steps[0]: no action: want one of apply, patch, delete, wait, drain, taint, writeFile, nodeFile, nodeService, nodeCommand`,
 			}
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
 			var problems []string

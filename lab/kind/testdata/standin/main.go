@@ -7,12 +7,21 @@
 // stand-in) on anything else rather than pretending:
 //
 //	sh -c LINE          ;-separated simple commands: echo, pwd, exit, >&2, $VAR
+//	sh -c SCRIPT sh ARG...
+//	                    the scripts of lab/nodeops.go (read, write, move
+//	                    a file, list files), recognised verbatim (the
+//	                    listing's by its SHA-256) and done here (nodeops.go)
 //	cat [FILE...]       stdin, or the files, to stdout
+//	rm -f -- FILE, rm -rf -- PATH
 //	sleep SECONDS       the container's main process; SIGTERM ends it
 //	touch FILE...       create, or update the times of, each file
 //	true                exit 0
-//	systemctl is-active UNIT
-//	                    active, or inactive (exit 3) once /run/kubelet-stopped exists
+//	systemctl is-active|is-enabled|start|stop|restart|enable|disable UNIT,
+//	systemctl daemon-reload
+//	                    units kubelet and containerd, active unless
+//	                    /run/UNIT-stopped exists, enabled unless
+//	                    /var/lib/standin/UNIT-disabled does
+//	crictl ps ... -q    one container id; crictl inspect ID: not found
 //	containerd config dump
 //	                    a version 3 config whose snapshotter is overlayfs
 //	ctr [--namespace=NS] images list --quiet
@@ -26,6 +35,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -40,6 +50,8 @@ import (
 var applets = map[string]func(args []string) int{
 	"sh":         sh,
 	"cat":        cat,
+	"rm":         rm,
+	"crictl":     crictl,
 	"sleep":      sleep,
 	"touch":      touch,
 	"true":       func([]string) int { return 0 },
@@ -49,10 +61,9 @@ var applets = map[string]func(args []string) int{
 }
 
 const (
-	kubeletStopped = "/run/kubelet-stopped"
-	imagesFile     = "/var/lib/standin/images"
-	importedFile   = "/var/lib/standin/imported.tar"
-	importsFile    = "/var/lib/standin/imports"
+	imagesFile   = "/var/lib/standin/images"
+	importedFile = "/var/lib/standin/imported.tar"
+	importsFile  = "/var/lib/standin/imports"
 )
 
 func main() {
@@ -81,6 +92,11 @@ func fail(cmd string, err error) int {
 // >&2 sending the command's output to stderr, and the builtins echo, pwd
 // and exit. Quotes, pipes and other programs are not supported.
 func sh(args []string) int {
+	if len(args) > 2 && args[0] == "-c" {
+		if script, ok := nodeScript(args[1]); ok {
+			return script(args[3:]) // args[2] is $0
+		}
+	}
 	if len(args) != 2 || args[0] != "-c" {
 		return unsupported("sh", args)
 	}
@@ -193,16 +209,103 @@ func touch(args []string) int {
 	return status
 }
 
+// rm removes a file (-f) or a tree (-rf), as lab/nodeops.go asks.
+func rm(args []string) int {
+	if len(args) != 3 || args[1] != "--" || (args[0] != "-f" && args[0] != "-rf") {
+		return unsupported("rm", args)
+	}
+	var err error
+	if args[0] == "-rf" {
+		err = os.RemoveAll(args[2])
+	} else if err = os.Remove(args[2]); errors.Is(err, fs.ErrNotExist) {
+		err = nil
+	}
+	if err != nil {
+		return fail("rm", err)
+	}
+	return 0
+}
+
+// systemctl keeps the state of the units kubelet and containerd in files:
+// /run/UNIT-stopped and /var/lib/standin/UNIT-disabled.
 func systemctl(args []string) int {
-	if len(args) != 2 || args[0] != "is-active" {
+	if len(args) == 1 && args[0] == "daemon-reload" {
+		return 0
+	}
+	if len(args) != 2 {
 		return unsupported("systemctl", args)
 	}
-	if _, err := os.Stat(kubeletStopped); err == nil {
-		fmt.Println("inactive")
-		return 3
+	out, errOut, code, ok := unitCommand(args[0], args[1])
+	if !ok {
+		return unsupported("systemctl", args)
 	}
-	fmt.Println("active")
-	return 0
+	fmt.Print(out)
+	fmt.Fprint(os.Stderr, errOut)
+	return code
+}
+
+// unitCommand is `systemctl VERB UNIT`: what it prints and its exit code;
+// ok is false for a verb the stand-in does not know.
+func unitCommand(verb, unit string) (stdout, stderr string, code int, ok bool) {
+	stopped, disabled := "/run/"+unit+"-stopped", "/var/lib/standin/"+unit+"-disabled"
+	known := unit == "kubelet" || unit == "containerd"
+	switch {
+	case verb == "is-active" && (!known || exists(stopped)):
+		return "inactive\n", "", 3, true
+	case verb == "is-active":
+		return "active\n", "", 0, true
+	case verb == "is-enabled" && !known:
+		return "", "Failed to get unit file state for " + unit + ".service: No such file or directory\n", 1, true
+	case verb == "is-enabled" && exists(disabled):
+		return "disabled\n", "", 1, true
+	case verb == "is-enabled":
+		return "enabled\n", "", 0, true
+	case !known:
+		return "", "Failed to " + verb + " " + unit + ".service: Unit " + unit + ".service not found.\n", 5, true
+	}
+	var err error
+	switch verb {
+	case "start", "restart":
+		err = removeIfAny(stopped)
+	case "stop":
+		err = os.WriteFile(stopped, nil, 0o644)
+	case "enable":
+		err = removeIfAny(disabled)
+	case "disable":
+		err = os.WriteFile(disabled, nil, 0o644)
+	default:
+		return "", "", 0, false
+	}
+	if err != nil {
+		return "", "systemctl: " + err.Error() + "\n", 1, true
+	}
+	return "", "", 0, true
+}
+
+func exists(name string) bool {
+	_, err := os.Stat(name)
+	return err == nil
+}
+
+func removeIfAny(name string) error {
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// crictl knows one container, whose id `crictl ps ... -q` prints; inspect
+// finds nothing (a command that fails with its own words).
+func crictl(args []string) int {
+	switch {
+	case len(args) > 0 && args[0] == "ps" && slices.Contains(args, "-q"):
+		fmt.Println("4f6e2a1b9c3d")
+		return 0
+	case len(args) == 2 && args[0] == "inspect":
+		fmt.Fprintf(os.Stderr, "getting the status of the container %q: not found\n", args[1])
+		return 1
+	}
+	return unsupported("crictl", args)
 }
 
 func containerd(args []string) int {
