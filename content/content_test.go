@@ -22,12 +22,13 @@ var expectedLessons = []struct {
 	{"cordon-and-drain", "cluster-architecture", []string{"drain-worker"}},
 	{"kubeconfig", "cluster-architecture", []string{"kubeconfig-context"}},
 	{"kubeadm-bootstrap", "cluster-architecture", []string{}},
-	{"container-runtime", "cluster-architecture", []string{}},
-	{"static-pods", "cluster-architecture", []string{}},
+	{"container-runtime", "cluster-architecture", []string{"node-notready"}},
+	{"static-pods", "cluster-architecture", []string{"static-pod", "controlplane-broken"}},
 	{"network-policies", "services-and-networking", []string{}},
 	{"etcd-backup-restore", "cluster-architecture", []string{}},
-	{"node-troubleshooting", "troubleshooting", []string{}},
+	{"node-troubleshooting", "troubleshooting", []string{"kubelet-broken"}},
 	{"metrics-server", "troubleshooting", []string{}},
+	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints"}},
 }
 
 func mustLessons(t *testing.T) []Lesson {
@@ -145,6 +146,11 @@ func TestSeedScenariosLinkedOnce(t *testing.T) {
 		{"daemonset-everywhere", "daemonsets"},
 		{"drain-worker", "cordon-and-drain"},
 		{"kubeconfig-context", "kubeconfig"},
+		{"static-pod", "static-pods"},
+		{"controlplane-broken", "static-pods"},
+		{"kubelet-broken", "node-troubleshooting"},
+		{"node-notready", "container-runtime"},
+		{"service-no-endpoints", "services-and-endpoints"},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
 			var linking []string

@@ -94,6 +94,9 @@ type Cluster struct {
 	Mapper  meta.ResettableRESTMapper
 	// Exec reaches node shells; nil when the lab has no CapNode.
 	Exec Execer
+	// Pods runs commands in pods' containers (pods/exec); any lab with
+	// real kubelets answers it, the sim's kwok pods do not.
+	Pods PodExecer
 }
 
 // RawConfig loads the kubeconfig the target names and the context it selects
@@ -235,7 +238,7 @@ func NewCluster(cfg *rest.Config) (*Cluster, error) {
 		return nil, fmt.Errorf("dynamic client: %w", err)
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(kube.Discovery()))
-	return &Cluster{Config: cfg, Kube: kube, Dynamic: dyn, Mapper: mapper}, nil
+	return &Cluster{Config: cfg, Kube: kube, Dynamic: dyn, Mapper: mapper, Pods: NewPodExecer(cfg, kube.CoreV1().RESTClient())}, nil
 }
 
 // ReadMarker reads the lab description a provider left in the cluster.

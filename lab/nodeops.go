@@ -15,7 +15,7 @@ import (
 
 // The node operations steps, checks and the baseline perform, as argv for
 // an Execer. They are kept to a few commands every node has (sh, cat, mv,
-// rm, mkdir, chmod, systemctl; base64, wc and tr for a listing) so that a
+// rm, mkdir, chmod, systemctl; base64, wc, tr and ls for a listing) so that a
 // stand-in node (lab/kind's tests) and a fake one (internal/fakelab) can
 // answer them exactly; no operation passes a path or a unit through a
 // shell's parser.
@@ -174,6 +174,9 @@ const MaxNodeFileSize = 4 << 20
 type NodeListing struct {
 	// Files by absolute path, with their content.
 	Files map[string]string
+	// Modes are the Files' modes, in octal as chmod takes them ("0600";
+	// setuid, setgid and sticky bits in a leading digit).
+	Modes map[string]string
 	// Large are files over MaxNodeFileSize, not read.
 	Large []string
 	// Dirs are the listed folders that exist and every folder under them
@@ -184,17 +187,21 @@ type NodeListing struct {
 	Units map[string]UnitState
 }
 
-// listScript prints one line per file ("F <path> <content>", both base64;
-// "L <path>" for one over the limit, $1), per folder ("D <path>") and per
-// unit ("U <name> <active> <enabled>", "-" for a state systemctl did not
-// print); base64 keeps odd names and binary content on one line. Folders (paths ending in /) are walked with their
-// subfolders and hidden files; symlinks to folders are not followed. The
-// paths end at "--", the units follow it.
+// listScript prints one line per file ("F <path> <mode> <content>", path
+// and content base64, mode as `ls -l` prints it, "-rw-------"; "L <path>"
+// for one over the limit, $1), per folder ("D <path>") and per unit ("U
+// <name> <active> <enabled>", "-" for a state systemctl did not print);
+// base64 keeps odd names and binary content on one line. The mode comes
+// before the content, which may be empty. It is ls's rather than stat's
+// (`stat -c`), which is GNU's and busybox's only, so that the script also
+// runs on the machines tests run it on (fakelab.Host). Folders (paths
+// ending in /) are walked with their subfolders and hidden files; symlinks
+// to folders are not followed. The paths end at "--", the units follow it.
 const listScript = `limit=$1; shift
 b() { printf %s "$1" | base64 | tr -d '\n'; }
 file() {
   if [ "$(wc -c < "$1")" -gt "$limit" ]; then echo "L $(b "$1")"
-  else echo "F $(b "$1") $(base64 < "$1" | tr -d '\n')"; fi
+  else m=$(ls -ld -- "$1"); echo "F $(b "$1") ${m%% *} $(base64 < "$1" | tr -d '\n')"; fi
 }
 walk() {
   echo "D $(b "$1")"
@@ -229,7 +236,7 @@ func ListNodeFiles(ctx context.Context, e Execer, node string, paths, units []st
 	if err != nil {
 		return NodeListing{}, err
 	}
-	l := NodeListing{Files: map[string]string{}, Units: map[string]UnitState{}}
+	l := NodeListing{Files: map[string]string{}, Modes: map[string]string{}, Units: map[string]UnitState{}}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 2*MaxNodeFileSize)
 	for sc.Scan() {
@@ -266,11 +273,16 @@ func (l *NodeListing) add(fields []string) error {
 	case "L":
 		l.Large = append(l.Large, name)
 	case "F":
-		content, err := unb64(word(2))
+		mode, err := octalOfLs(word(2))
+		if err != nil {
+			return fmt.Errorf("mode of %s: %w", name, err)
+		}
+		content, err := unb64(word(3))
 		if err != nil {
 			return fmt.Errorf("read %s: %w", name, err)
 		}
 		l.Files[name] = content
+		l.Modes[name] = mode
 	case "U":
 		l.Units[name] = UnitState{Active: word(2), Enabled: word(3)}
 	}
@@ -280,4 +292,89 @@ func (l *NodeListing) add(fields []string) error {
 func unb64(s string) (string, error) {
 	data, err := base64.StdEncoding.DecodeString(s)
 	return string(data), err
+}
+
+// NodeFileTooLargeError is a node file ReadNodeFileLimited refused: it is
+// over the limit it was given.
+type NodeFileTooLargeError struct {
+	Node, Path string
+	// Size is the file's size when known (0: it grew past Max while read).
+	Size, Max int64
+}
+
+func (e *NodeFileTooLargeError) Error() string {
+	if e.Size > 0 {
+		return fmt.Sprintf("%s on %s is %d bytes, over the %d bytes ckalab reads", e.Path, e.Node, e.Size, e.Max)
+	}
+	return fmt.Sprintf("%s on %s is over the %d bytes ckalab reads", e.Path, e.Node, e.Max)
+}
+
+// readLimitedScript prints a regular file ($1) of at most $2 bytes; a
+// missing one exits 44, a larger one prints its size and exits 45. head
+// reads one byte past the limit, so that a file growing after wc is still
+// caught.
+const readLimitedScript = `test -f "$1" || exit 44; s=$(wc -c < "$1") || exit 1; s=${s##* }; ` +
+	`if [ "$s" -gt "$2" ]; then echo "$s"; exit 45; fi; head -c "$(($2 + 1))" -- "$1"`
+
+// ReadNodeFileLimited reads a file of a node as ReadNodeFile does, up to
+// limit bytes: a larger one (an etcd snapshot is tens of megabytes, and the
+// whole file is held in memory) is a *NodeFileTooLargeError, read no
+// further. found is false when it does not exist (or is not a regular
+// file).
+func ReadNodeFileLimited(ctx context.Context, e Execer, node, path string, limit int64) (data []byte, found bool, err error) {
+	if limit <= 0 {
+		return nil, false, fmt.Errorf("read %s on %s: limit %d, want more than 0 bytes", path, node, limit)
+	}
+	out, err := run(ctx, e, node, "read "+path, []string{"sh", "-c", readLimitedScript, "sh", path, strconv.FormatInt(limit, 10)}, nil)
+	var ne *NodeError
+	switch {
+	case errors.As(err, &ne) && ne.Code == 44:
+		return nil, false, nil
+	case errors.As(err, &ne) && ne.Code == 45:
+		size, _ := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+		return nil, true, &NodeFileTooLargeError{Node: node, Path: path, Size: size, Max: limit}
+	case err != nil:
+		return nil, false, err
+	case int64(len(out)) > limit:
+		return nil, true, &NodeFileTooLargeError{Node: node, Path: path, Max: limit}
+	}
+	return out, true, nil
+}
+
+// octalOfLs turns the mode `ls -l` prints ("-rw-------", "-rwsr-xr-x",
+// maybe followed by "." or "+" for a security context or an ACL) into
+// chmod's octal ("0600", "4755").
+func octalOfLs(s string) (string, error) {
+	if len(s) < 10 {
+		return "", fmt.Errorf("%q is not a mode as ls prints it", s)
+	}
+	var mode, special uint
+	// Each class: r, w, and x or its special letter (lower case: with x).
+	for i, class := range []struct{ special rune }{{'s'}, {'s'}, {'t'}} {
+		rwx := s[1+3*i : 4+3*i]
+		bits := uint(0)
+		for j, want := range "rw" {
+			switch rune(rwx[j]) {
+			case want:
+				bits |= 4 >> j
+			case '-':
+			default:
+				return "", fmt.Errorf("%q is not a mode as ls prints it", s)
+			}
+		}
+		switch rune(rwx[2]) {
+		case 'x':
+			bits |= 1
+		case class.special:
+			bits |= 1
+			special |= 4 >> i
+		case class.special - 'a' + 'A':
+			special |= 4 >> i
+		case '-':
+		default:
+			return "", fmt.Errorf("%q is not a mode as ls prints it", s)
+		}
+		mode = mode<<3 | bits
+	}
+	return fmt.Sprintf("%04o", special<<9|mode), nil
 }

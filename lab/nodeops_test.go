@@ -30,11 +30,21 @@ func TestNodeOps(t *testing.T) {
 	if data, found, err := lab.ReadNodeFile(ctx, n, "w1", manifest); !found || err != nil || string(data) != "kind: Pod\n" {
 		t.Fatalf("read back %q, %v, %v", data, found, err)
 	}
+	// A write without a mode keeps the file's, as `cat >` does.
+	if err := lab.WriteNodeFile(ctx, n, "w1", manifest, []byte("kind: Pod\n"), ""); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := n.FileMode("w1", manifest); m != 0o600 {
+		t.Errorf("mode after a write without one: %v, want 0600", m)
+	}
 	if err := lab.MoveNodeFile(ctx, n, "w1", manifest, "/root/web.yaml"); err != nil {
 		t.Fatal(err)
 	}
 	if got := n.Files("w1"); len(got) != 1 || got[0] != "/root/web.yaml" {
 		t.Errorf("after move: %q", got)
+	}
+	if m, _ := n.FileMode("w1", "/root/web.yaml"); m != 0o600 {
+		t.Errorf("mode after a move: %v, want 0600", m)
 	}
 	err := lab.MoveNodeFile(ctx, n, "w1", manifest, "/root/again.yaml")
 	var ne *lab.NodeError
@@ -73,8 +83,8 @@ func TestNodeOps(t *testing.T) {
 
 // TestListNodeFiles runs the listing's script on this machine and the
 // fake's model of it on the same files: both must list alike (subfolders,
-// hidden and odd names, a file over the size limit, a folder that does not
-// exist), and the script must not follow a symlink to a folder.
+// hidden and odd names, modes, a file over the size limit, a folder that
+// does not exist), and the script must not follow a symlink to a folder.
 func TestListNodeFiles(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
@@ -86,6 +96,16 @@ func TestListNodeFiles(t *testing.T) {
 		"config.yaml":               "k: v\n",
 		"big/snapshot.db":           strings.Repeat("x", lab.MaxNodeFileSize+1),
 	}
+	// Modes other than 0644, as chmod takes them and as the fake keeps
+	// them (a static pod manifest's 0600, the special bits).
+	modes := map[string]struct {
+		mode os.FileMode
+		want string
+	}{
+		"manifests/etcd.yaml":      {0o600, "0600"},
+		"manifests/sub/deep/a.txt": {0o751 | os.ModeSetuid, "4751"},
+		"config.yaml":              {0o640 | os.ModeSetgid | os.ModeSticky, "3640"},
+	}
 	fake := fakelab.NewNodes("n")
 	for name, content := range files {
 		p := filepath.Join(root, name)
@@ -96,6 +116,12 @@ func TestListNodeFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 		fake.SetFile("n", p, content)
+		if m, ok := modes[name]; ok {
+			if err := os.Chmod(p, m.mode); err != nil {
+				t.Fatal(err)
+			}
+			fake.SetFileMode("n", p, m.mode)
+		}
 	}
 	if err := os.Symlink(root, filepath.Join(root, "manifests", "loop")); err != nil {
 		t.Fatal(err)
@@ -107,6 +133,7 @@ func TestListNodeFiles(t *testing.T) {
 	}
 	want := lab.NodeListing{
 		Files: map[string]string{},
+		Modes: map[string]string{},
 		Large: []string{root + "/big/snapshot.db"},
 		Dirs:  []string{root + "/big", root + "/manifests", root + "/manifests/sub", root + "/manifests/sub/deep"},
 		Units: map[string]lab.UnitState{},
@@ -114,6 +141,10 @@ func TestListNodeFiles(t *testing.T) {
 	for name, content := range files {
 		if name != "big/snapshot.db" {
 			want.Files[root+"/"+name] = content
+			want.Modes[root+"/"+name] = "0644"
+			if m, ok := modes[name]; ok {
+				want.Modes[root+"/"+name] = m.want
+			}
 		}
 	}
 	if !reflect.DeepEqual(host, want) {

@@ -18,12 +18,17 @@ import (
 )
 
 var builtinIDs = []string{
+	"controlplane-broken",
 	"daemonset-everywhere",
 	"drain-worker",
 	"kubeconfig-context",
+	"kubelet-broken",
 	"local-storage",
+	"node-notready",
 	"quota-vs-limitrange",
 	"rbac-deployer",
+	"service-no-endpoints",
+	"static-pod",
 	"taint-toleration",
 }
 
@@ -158,6 +163,10 @@ func TestBuiltinScenariosOtherNodeNames(t *testing.T) {
 		"drain-worker":         "w-17",
 		"daemonset-everywhere": "master-0",
 		"kubeconfig-context":   "/tmp/answers/kubeconfig.yaml",
+		"static-pod":           "w-17",
+		"controlplane-broken":  "master-0",
+		"kubelet-broken":       "w-18",
+		"node-notready":        "w-18",
 	} {
 		if !strings.Contains(byID[id].Task, want) {
 			t.Errorf("%s: task does not mention %q: %q", id, want, byID[id].Task)

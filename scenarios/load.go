@@ -84,7 +84,7 @@ func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Sc
 	// Validate even when decoding found problems, so that every problem is
 	// reported at once; leave out what a decoding problem already explains
 	// (a field of the wrong type is also missing).
-	s := &Scenario{File: *f, Path: path, Dir: dir}
+	s := &Scenario{File: *f, Path: path, Dir: dir, Drawn: vars}
 	decoded := ps
 	for _, p := range l.validate(s, root) {
 		if !decoded.Explains(p.Path) {
@@ -224,6 +224,9 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 		if len(choices) == 0 {
 			ps.Add(at("vars", name), yamlx.Join("vars", name), "list at least one value")
 		}
+	}
+	if n := countCombinations(f.Vars); n > MaxVarCombinations {
+		ps.Add(at("vars"), "vars", "%d combinations of values, more than %d: `scenario test` proves every combination, so keep the product of the lists' lengths small", n, MaxVarCombinations)
 	}
 	if strings.TrimSpace(f.Task) == "" {
 		ps.Add(at("task"), "task", "required")

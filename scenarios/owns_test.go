@@ -38,8 +38,10 @@ func TestConflicts(t *testing.T) {
 	}
 }
 
-// TestBuiltinConflicts: of the built-in scenarios, only drain-worker and
-// taint-toleration cannot share a lab (both change the first worker).
+// TestBuiltinConflicts: of the built-in scenarios, only drain-worker,
+// static-pod and taint-toleration (all change the first worker), and
+// kubelet-broken, node-notready and static-pod (the second worker) cannot
+// share a lab.
 func TestBuiltinConflicts(t *testing.T) {
 	cat := builtinCatalog(t)
 	all, err := cat.LoadAll(scenarios.DefaultTemplateData())
@@ -47,8 +49,18 @@ func TestBuiltinConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := scenarios.Conflicts(all)
-	if len(got) != 1 || got[0].A != "drain-worker" || got[0].B != "taint-toleration" || !slices.Equal(got[0].Shared, []string{"node ckalab-worker"}) {
-		t.Errorf("conflicts %+v", got)
+	want := []scenarios.Conflict{
+		{A: "drain-worker", B: "static-pod", Shared: []string{"node ckalab-worker"}},
+		{A: "drain-worker", B: "taint-toleration", Shared: []string{"node ckalab-worker"}},
+		{A: "kubelet-broken", B: "node-notready", Shared: []string{"node ckalab-worker2"}},
+		{A: "kubelet-broken", B: "static-pod", Shared: []string{"node ckalab-worker2"}},
+		{A: "node-notready", B: "static-pod", Shared: []string{"node ckalab-worker2"}},
+		{A: "static-pod", B: "taint-toleration", Shared: []string{"node ckalab-worker"}},
+	}
+	if !slices.EqualFunc(got, want, func(x, y scenarios.Conflict) bool {
+		return x.A == y.A && x.B == y.B && slices.Equal(x.Shared, y.Shared)
+	}) {
+		t.Errorf("conflicts %+v\nwant %+v", got, want)
 	}
 }
 

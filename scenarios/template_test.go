@@ -89,7 +89,9 @@ func TestRenderUnchanged(t *testing.T) {
 	if len(files) < 8 {
 		t.Fatalf("only %d files", len(files))
 	}
-	vars := map[string]string{"ns": "green", "replicas": "3"} // valid-full's
+	// valid-full's, and the builtin scenarios' (controlplane-broken's,
+	// kubelet-broken's, service-no-endpoints'...).
+	vars := map[string]string{"ns": "green", "replicas": "3", "component": "kube-scheduler", "cause": "moved", "port": "8080"}
 	withVars := DefaultTemplateData()
 	withVars.Vars = vars
 	other := TemplateData{Nodes: lab.NodeNames{ControlPlane: "cp", Worker: "w1", Worker2: "w2"}, AnswerDir: "/tmp/a", Vars: vars}

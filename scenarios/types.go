@@ -133,6 +133,9 @@ type Scenario struct {
 	Dir fs.FS
 	// Checks are the decoded checks, in file order.
 	Checks []grader.Spec
+	// Drawn are the values of Vars this rendering used (the attempt's, or
+	// each var's first choice).
+	Drawn map[string]string
 }
 
 // Needs returns the capabilities the scenario needs.

@@ -21,7 +21,21 @@ import (
 // yaml and json (decoded), kubeconfig (read as kubectl reads it, with
 // client-go's clientcmd, then seen as {currentContext, contexts, clusters,
 // users}) and text. expect is a partial match, expr CEL over `file`,
-// matches a regular expression over the raw text.
+// matches a regular expression over the raw text. facts (contentRules,
+// factSpec) are what only the lab knows at grading time, fetched at each
+// look and bound in expr as facts.NAME: an object, a read-only node
+// command's {stdout, stderr, exitCode}, a node's certificate (its dates,
+// also as the renderings an answer may use, issuer, subject, names):
+//
+//	path: q3/container-id
+//	format: text
+//	facts:
+//	  pod: {object: {apiVersion: v1, kind: Pod, namespace: ops, name: ledger}}
+//	expr:
+//	- file.trim().matches('^[0-9a-f]{12,64}$')
+//	- facts.pod.status.containerStatuses[0].containerID.startsWith('containerd://' + file.trim())
+//
+// A fact on a node makes the check a grader.NodeCheck (needs: [node]).
 type answerFileSpec struct {
 	Path         string         `yaml:"path"`
 	Format       string         `yaml:"format"`
@@ -48,8 +62,12 @@ func newAnswerFile(body *yaml.Node, p string) (grader.Check, yamlx.Problems) {
 	default:
 		ps.Add(body, yamlx.Join(p, "format"), "got %q, want yaml, json, kubeconfig or text", c.spec.Format)
 	}
-	return c, append(ps, c.spec.compile(body, p)...)
+	return c, append(ps, c.spec.compile(body, p, ps)...)
 }
+
+// NodeName implements grader.NodeCheck: the node a fact looks inside (the
+// first, by the facts' names, when several do), or "" when none does.
+func (c *answerFileCheck) NodeName() string { return c.spec.factsNode() }
 
 // load reads and decodes the file.
 func (c *answerFileCheck) load(dir string) (raw []byte, value any, err error) {
@@ -115,7 +133,7 @@ func (c *answerFileCheck) Observe(ctx context.Context, env *grader.Env) grader.O
 		obs.Problems = []string{err.Error()}
 		return obs
 	}
-	obs.Problems = c.spec.problems(ctx, c.spec.Expect, raw, value)
+	obs.Problems = c.spec.problems(ctx, env, c.spec.Expect, raw, value)
 	obs.Passed = len(obs.Problems) == 0
 	if obs.Passed {
 		obs.Actual = c.spec.Path + " matches"

@@ -58,6 +58,10 @@ func TestAnswerFileUnit(t *testing.T) {
 		{"missing file", "{path: q6/none.yaml, format: yaml}", false,
 			[]string{filepath.Join(env.AnswerDir, "q6", "none.yaml") + " does not exist"}},
 		{"invalid json", "{path: q4/broken.json, format: json}", false, []string{"broken.json is not valid json"}},
+		// Facts need the lab, which this Env lacks: the look fails saying so
+		// (facts_unit_test.go has every source, with a lab).
+		{"a fact without a lab", "{path: q3/node.txt, format: text, facts: {n: {object: {apiVersion: v1, kind: Node, name: worker2}}}, expr: ['file.trim() == facts.n.metadata.name']}", false,
+			[]string{"fact n: no lab to read Node worker2 from"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/grader/match"
 	"github.com/ckalab/ckalab/internal/expr"
 	"github.com/ckalab/ckalab/internal/yamlx"
@@ -16,23 +17,59 @@ import (
 // text, after a partial object the kind names itself (answerFile's expect,
 // nodeFile's yaml or json). answerFile and nodeFile share them, so that a
 // file on a node is judged exactly like a file in the answer folder.
+//
+// Facts (factSpec) are what an answer is judged against when only the lab
+// knows it at grading time: an object, a read-only node command's output,
+// a certificate on a node. Each is fetched at every look and bound in the
+// expressions as facts.NAME:
+//
+//	facts:
+//	  pod: {object: {apiVersion: v1, kind: Pod, namespace: ops, name: ledger}}
+//	  cert: {certificate: {node: cp, path: /etc/kubernetes/pki/apiserver.crt}}
+//	expr:
+//	- facts.pod.status.containerStatuses.exists(s, s.containerID == 'containerd://' + file.trim())
+//	- facts.cert.notAfterDates.exists(d, file.contains(d))
+//
+// A fact that cannot be fetched fails the look. A fact on a node makes the
+// check look inside that node (NodeName: the scenario then needs node).
 type contentRules struct {
-	Ordered []string `yaml:"ordered"`
-	Expr    []string `yaml:"expr"`
-	Matches string   `yaml:"matches"`
+	Facts   map[string]factSpec `yaml:"facts"`
+	Ordered []string            `yaml:"ordered"`
+	Expr    []string            `yaml:"expr"`
+	Matches string              `yaml:"matches"`
 
+	facts    []namedFact
 	programs []*expr.Program
 	re       *regexp.Regexp
 }
 
-// compile checks the expressions and the regular expression; path is the
-// check's.
-func (r *contentRules) compile(body *yaml.Node, path string) yamlx.Problems {
-	var ps yamlx.Problems
-	r.programs, ps = compileExprs(body, path, r.Expr, "file")
+// compile checks the facts, the expressions (over file and the facts) and
+// the regular expression; path is the check's, prior the problems the
+// check found so far (decoding's), which it does not repeat.
+func (r *contentRules) compile(body *yaml.Node, path string, prior yamlx.Problems) yamlx.Problems {
+	facts, ps := compileFacts(body, path, r.Facts, prior)
+	r.facts = facts
+	vars := []string{"file"}
+	for _, f := range facts {
+		vars = append(vars, factVar(f.name))
+		used := false
+		for _, e := range r.Expr {
+			used = used || usesFact(e, f.name)
+		}
+		if !used {
+			ps.Add(lookup(lookup(body, "facts"), f.name), yamlx.Join(yamlx.Join(path, "facts"), f.name),
+				"no expression uses it: fetched at every look, a fact is for expr (as facts.%s)", f.name)
+		}
+	}
+	programs, eps := compileExprs(body, path, r.Expr, vars...)
+	r.programs = programs
+	ps = append(ps, eps...)
 	r.re = compileRegexp(body, path, "matches", r.Matches, &ps)
 	return ps
 }
+
+// factsNode is the node the facts look inside, or "" (grader.NodeCheck).
+func (r *contentRules) factsNode() string { return firstFactNode(r.facts) }
 
 // compileRegexp compiles a check's regular expression field ("" gives
 // nil), with a problem at path.field, on the line of at, when it does not
@@ -60,17 +97,28 @@ func (r *contentRules) wants(expect map[string]any) []string {
 	if r.re != nil {
 		out = append(out, "matching /"+r.Matches+"/")
 	}
+	if f := describeFacts(r.facts); f != "" {
+		out = append(out, f)
+	}
 	return out
 }
 
 // problems lists how the content differs: from expect (when given), the
-// expressions that are false, the text that does not match.
-func (r *contentRules) problems(ctx context.Context, expect map[string]any, raw []byte, value any) []string {
+// expressions that are false, the text that does not match. The facts are
+// fetched first; one that cannot be is a problem, and the expressions,
+// which would lack it, are not evaluated.
+func (r *contentRules) problems(ctx context.Context, env *grader.Env, expect map[string]any, raw []byte, value any) []string {
 	var out []string
 	if len(expect) > 0 {
 		out = match.Subset(expect, value, match.Options{Ordered: r.Ordered})
 	}
-	out = append(out, exprProblems(ctx, r.programs, map[string]any{"file": value})...)
+	vars, factProblems := fetchFacts(ctx, env, r.facts)
+	if len(factProblems) > 0 {
+		out = append(out, factProblems...)
+	} else {
+		vars["file"] = value
+		out = append(out, exprProblems(ctx, r.programs, vars)...)
+	}
 	if r.re != nil && !r.re.Match(raw) {
 		out = append(out, fmt.Sprintf("text does not match /%s/", r.Matches))
 	}

@@ -21,15 +21,31 @@ package checks_test
 //	tolerates        TestToleratesUnit        tolerates_unit_test.go        wrong value or effect; a template without
 //	                                                                        tolerations; no pod; taint off the node
 //	answerFile       TestAnswerFileUnit       answerfile_unit_test.go       yaml, json, text, kubeconfig differ;
-//	                                                                        missing file; invalid json
+//	                                                                        missing file; invalid json; a fact
+//	                                                                        that cannot be read (TestFactsUnit in
+//	                                                                        facts_unit_test.go: each source, a
+//	                                                                        missing object, a failing command, not
+//	                                                                        a certificate)
 //	nodeFile         TestNodeFileUnit         nodefile_unit_test.go         yaml, json, text differ; missing file; a
 //	                                                                        file that must not exist does; invalid
 //	                                                                        yaml; no node access (sim)
 //	nodeCommand      TestNodeCommandUnit      nodecommand_unit_test.go      exit code, stdout differ; command not
 //	                                                                        found; no node access; a command or flag
 //	                                                                        off the read-only allow-list (validation)
+//	etcdSnapshot     TestEtcdSnapshotUnit     etcdsnapshot_unit_test.go     no file; not bbolt; bad or no sha256
+//	                                                                        (truncated, a db copy); no key bucket;
+//	                                                                        marker missing, deleted, with another uid,
+//	                                                                        gone from the API; too large; no node
+//	                                                                        access (snapshots built in the test)
 //	podLogs          TestPodLogsUnit          podlogs_unit_test.go          a log differs (each pod's); no pod; the
 //	                                                                        log cannot be read
+//	podExec          TestPodExecUnit          podexec_unit_test.go          exit code, stdout differ; command not in
+//	                                                                        the image; the exec cannot run; no pod,
+//	                                                                        pod not Running; no pod exec in the lab
+//	traffic          TestTrafficUnit          traffic_unit_test.go          allowed: timed out, refused, DNS fails;
+//	                                                                        denied: connects, refused, probe broken,
+//	                                                                        control also blocked; no source pod;
+//	                                                                        target pod or Service missing; no nc
 //	staticPod        TestStaticPodUnit        staticpod_unit_test.go        no mirror pod; a pod made through the
 //	                                                                        API; crash-looping; the manifest not in
 //	                                                                        the kubelet's staticPodPath; no node
@@ -37,6 +53,11 @@ package checks_test
 //	componentHealth  TestComponentHealthUnit  componenthealth_unit_test.go  Node not Ready; kubelet unit inactive;
 //	                                                                        mirror pod missing or crash-looping; no
 //	                                                                        control-plane node; /readyz failing
+//	metrics          TestMetricsUnit          metrics_unit_test.go          APIService not Available (its condition
+//	                                                                        reported) or missing; a node (every or a
+//	                                                                        listed one) without NodeMetrics; no
+//	                                                                        PodMetrics; no Running pod; the metrics
+//	                                                                        API answers an error
 //
 // Each has a passing case too. The fakes: typed objects in
 // k8s.io/client-go/kubernetes/fake (ServiceAccounts, pods, nodes;
@@ -47,7 +68,13 @@ package checks_test
 // (export_test.go). The node kinds run on fakelab.Nodes (files and
 // systemd units in memory; a test's Run hook answers crictl, find and the
 // like), pod logs come from a GetLogs reactor, and /readyz from
-// checks.SetComponentReadyz.
+// checks.SetComponentReadyz. metrics reads the APIService and
+// the metrics.k8s.io objects from a dynamic fake of its own (metricsLab:
+// they are in no scheme the fakes know, and their resources are not what
+// the fake guesses from their kinds). podExec and traffic run their commands
+// through fakelab.SetPodExec (traffic's answers are busybox's nc and wget
+// messages, from a fake network of open, refused and unresolved paths),
+// and traffic's probes are timed by checks.SetTrafficClock.
 //
 // The grader's polling loop and report: grader/grader_unit_test.go.
 // TestEveryKindHasUnitTest fails when a kind is registered in registry.go
@@ -62,7 +89,10 @@ package checks_test
 // discovery (the mapper is a fixed table, so a CRD appearing and
 // Mapper.Reset are not exercised), and one store behind both clients (a
 // change made through the typed fake is not seen by the dynamic one).
-// Those stay covered by the sim tests.
+// Those stay covered by the sim tests. Nor can they run a command in a
+// pod: what a container prints and how a network with policies answers
+// are the tests' own words, checked against busybox's sources, not
+// against a real container (the sim has none: that needs a kind lab).
 
 import (
 	"context"
@@ -87,9 +117,13 @@ var unitTestOf = map[string]func(*testing.T){
 	"answerFile":      TestAnswerFileUnit,
 	"nodeFile":        TestNodeFileUnit,
 	"nodeCommand":     TestNodeCommandUnit,
+	"etcdSnapshot":    TestEtcdSnapshotUnit,
 	"podLogs":         TestPodLogsUnit,
+	"podExec":         TestPodExecUnit,
+	"traffic":         TestTrafficUnit,
 	"staticPod":       TestStaticPodUnit,
 	"componentHealth": TestComponentHealthUnit,
+	"metrics":         TestMetricsUnit,
 }
 
 func TestEveryKindHasUnitTest(t *testing.T) {

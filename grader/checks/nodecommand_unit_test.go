@@ -76,76 +76,17 @@ func TestNodeCommandUnit(t *testing.T) {
 // refuses with the reason.
 func TestNodeCommandAllowList(t *testing.T) {
 	t.Parallel()
-	allowed := []string{
-		`[crictl, ps, -a]`,
-		`[crictl, pods, --name, web]`,
-		`[crictl, inspect, abc]`,
-		`[crictl, inspectp, abc]`,
-		`[crictl, inspecti, nginx]`,
-		`[crictl, images]`,
-		`[crictl, logs, --tail, "20", abc]`,
-		`[etcdctl, get, /registry/pods, --prefix, --keys-only, --endpoints=https://127.0.0.1:2379]`,
-		`[etcdctl, endpoint, health]`,
-		`[etcdctl, endpoint, status, -w, table]`,
-		`[etcdctl, member, list]`,
-		`[etcdutl, snapshot, status, /opt/backup.db, -w, json]`,
-		`[openssl, x509, -in, /etc/kubernetes/pki/apiserver.crt, -noout, -text]`,
-		`[openssl, x509, -in, /a.crt, -noout, -checkend, "86400"]`,
-		`[systemctl, is-active, kubelet]`,
-		`[systemctl, is-enabled, kubelet]`,
-		`[systemctl, status, kubelet, --no-pager]`,
-		`[systemctl, show, kubelet, -p, ExecStart]`,
-		`[systemctl, cat, kubelet]`,
-		`[kubeadm, certs, check-expiration]`,
-		`[cat, -n, /etc/kubernetes/manifests/etcd.yaml]`,
-		`[ls, -la, /etc/kubernetes/manifests]`,
-		`[stat, -c, "%a", /etc/kubernetes/pki/ca.key]`,
-		`[test, -d, /var/lib/etcd-restore]`,
-		`[journalctl, -u, kubelet, -n, "50", --no-pager]`,
-		`[journalctl, -xeu, kubelet]`,
-		`[journalctl, --unit=kubelet, --since, "10 min ago", -b, "-1"]`,
-	}
-	for _, src := range allowed {
+	// The allow-list itself is tested in lab/nodetools_test.go; here, that
+	// the check uses its read-only entries, and reports at the command.
+	for _, src := range []string{`[crictl, ps, -a]`, `[systemctl, is-active, kubelet]`, `[cat, -n, /etc/kubernetes/manifests/etcd.yaml]`, `[openssl, verify, -CAfile, /a.crt, /b.crt]`} {
 		build(t, "nodeCommand", "{node: cp, command: "+src+"}")
 	}
 	refused := []struct{ src, want string }{
-		{`[]`, "nodeCommand.command: required: the command as a list of arguments"},
-		{`[rm, -f, /etc/kubernetes/manifests/etcd.yaml]`, `"rm" is not one of the read-only commands nodeCommand runs (a check only looks, and there is no shell); it runs cat, crictl, etcdctl, etcdutl, journalctl, kubeadm, ls, openssl, stat, systemctl, test`},
-		{`[sh, -c, "cat /etc/hosts"]`, `"sh" is not one of the read-only commands`},
-		{`[etcdctl, snapshot, save, /tmp/x.db]`, `"etcdctl snapshot save /tmp/x.db" is not one of the read-only commands nodeCommand runs; of etcdctl it runs etcdctl get, etcdctl endpoint health, etcdctl endpoint status, etcdctl member list`},
-		{`[etcdctl, put, k, v]`, "of etcdctl it runs"},
-		{`[etcdctl, watch, k]`, "of etcdctl it runs"},
-		{`[etcdutl, snapshot, restore, /x.db]`, "of etcdutl it runs etcdutl snapshot status"},
-		{`[crictl, rm, abc]`, "of crictl it runs"},
-		{`[crictl, stop, abc]`, "of crictl it runs"},
-		{`[systemctl, stop, kubelet]`, "of systemctl it runs"},
-		{`[kubeadm, certs, renew, all]`, "of kubeadm it runs kubeadm certs check-expiration"},
+		{`[]`, "nodeCommand.command: required: the program and its arguments, as a list"},
+		{`[rm, -f, /etc/kubernetes/manifests/etcd.yaml]`, `nodeCommand.command: "rm" is not one of the read-only commands nodeCommand runs (a check only looks, and there is no shell); it runs cat, crictl, etcdctl, etcdutl, journalctl, kubeadm, ls, openssl, stat, systemctl, test`},
+		{`[etcdctl, snapshot, save, /opt/course/x.db]`, `"etcdctl snapshot save /opt/course/x.db" is not one of the read-only commands nodeCommand runs; of etcdctl it runs etcdctl get, etcdctl endpoint health, etcdctl endpoint status, etcdctl member list`},
 		{`[crictl, logs, -f, abc]`, "crictl logs: flag -f is not one nodeCommand allows (it allows only flags that select and format what is read)"},
-		{`[crictl, logs, --follow=true, abc]`, "crictl logs: flag --follow is not one"},
-		{`[crictl, logs, -tf, abc]`, "crictl logs: flag -f is not one"},
-		{`[crictl, ps, --watch]`, "crictl ps: flag --watch is not one"},
-		{`[etcdctl, get, k, --debug]`, "etcdctl get: flag --debug is not one"},
-		{`[etcdutl, snapshot, status, /x.db, --data-dir, /var/lib/etcd]`, "etcdutl snapshot status: flag --data-dir is not one"},
-		{`[kubeadm, certs, check-expiration, --log-file, /etc/kubernetes/manifests/x.yaml]`, "kubeadm certs check-expiration: flag --log-file is not one"},
-		{`[kubeadm, certs, check-expiration, --rootfs=/host]`, "flag --rootfs is not one"},
-		{`[systemctl, status, kubelet, --root=/x]`, "systemctl status: flag --root is not one"},
-		{`[/usr/bin/cat, /etc/hosts]`, `"/usr/bin/cat" is not one of the read-only commands`},
-		{`[openssl, x509, -in, /a.crt, -engine, x]`, "flag -engine is not one"},
-		{`[openssl, x509, -in, /a.crt, -out, /etc/kubernetes/pki/ca.crt]`, "openssl x509: flag -out is not one nodeCommand allows"},
-		{`[openssl, x509, -in, /a.crt, -CAcreateserial]`, "flag -CAcreateserial is not one"},
-		{`[openssl, x509, -in, /a.crt, --out=/x]`, "flag -out is not one"},
-		{`[openssl, x509, /a.crt]`, "openssl x509 takes no arguments besides its flags"},
-		{`[openssl, req, -in, /a.csr]`, "of openssl it runs openssl x509"},
-		{`[journalctl, --vacuum-size=1M]`, "journalctl: flag --vacuum-size is not one nodeCommand allows"},
-		{`[journalctl, --vac=1M]`, "flag --vac is not one"},
-		{`[journalctl, -n, --rotate]`, "flag --rotate is not one"},
-		{`[journalctl, -u, kubelet, -f]`, "flag -f is not one"},
-		{`[journalctl, -fu, kubelet]`, "flag -f is not one"},
 		{`[cat, /dev/zero]`, `cat: "/dev/zero": files under /dev may never end or may block`},
-		{`[cat, /proc/../proc/kmsg]`, "files under /proc"},
-		{`[cat, etc/hosts]`, `cat: "etc/hosts": want an absolute path`},
-		{`[cat, -n]`, "cat: name the file to read"},
-		{`[cat, "-"]`, `cat: "-": want an absolute path`},
 	}
 	for _, c := range refused {
 		unitWantInvalid(t, "nodeCommand", "{node: cp, command: "+c.src+"}", c.want)

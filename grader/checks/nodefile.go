@@ -20,7 +20,20 @@ import (
 // regular expression, matches a partial object (yaml or json: the file is
 // decoded as that format; `yaml: {}` decodes without matching fields, for
 // expr) and CEL expressions over `file` (the decoded document, else the
-// text). The rules are answerFile's (contentRules).
+// text). The rules are answerFile's (contentRules), facts too: what only
+// the lab knows at grading time (an object, a read-only node command's
+// output, a node's certificate), fetched at each look and bound in expr
+// as facts.NAME, so that an answer the learner saved on a node is judged
+// against the lab:
+//
+//	node: cp
+//	path: /opt/course/4/expiry
+//	facts:
+//	  cert: {certificate: {node: cp, path: /etc/kubernetes/pki/apiserver.crt}}
+//	expr: ["facts.cert.notAfterDates.exists(d, file.contains(d))"]
+//
+// Facts may look inside another node than the file's; the check's node
+// (NodeName) stays the file's.
 type nodeFileSpec struct {
 	Node         string         `yaml:"node"`
 	Path         string         `yaml:"path"`
@@ -55,13 +68,13 @@ func newNodeFile(body *yaml.Node, p string) (grader.Check, yamlx.Problems) {
 	case c.spec.JSON != nil:
 		c.format, c.expect = "json", c.spec.JSON
 	}
-	if !c.wantExists() && (c.spec.Contains != "" || c.format != "text" || len(c.spec.Expr) > 0 || c.spec.Matches != "") {
-		ps.Add(valueOf(body, "exists"), yamlx.Join(p, "exists"), "a file that must not exist has no content to judge: drop contains, matches, yaml, json and expr")
+	if !c.wantExists() && (c.spec.Contains != "" || c.format != "text" || len(c.spec.Expr) > 0 || c.spec.Matches != "" || len(c.spec.Facts) > 0) {
+		ps.Add(valueOf(body, "exists"), yamlx.Join(p, "exists"), "a file that must not exist has no content to judge: drop contains, matches, yaml, json, expr and facts")
 	}
 	if len(c.spec.Ordered) > 0 && len(c.expect) == 0 {
 		ps.Add(valueOf(body, "ordered"), yamlx.Join(p, "ordered"), "ordered applies to the lists of yaml or json, which are not set")
 	}
-	return c, append(ps, c.spec.compile(body, p)...)
+	return c, append(ps, c.spec.compile(body, p, ps)...)
 }
 
 func (c *nodeFileCheck) wantExists() bool { return c.spec.Exists == nil || *c.spec.Exists }
@@ -139,7 +152,7 @@ func (c *nodeFileCheck) Observe(ctx context.Context, env *grader.Env) grader.Obs
 	if c.spec.Contains != "" && !bytes.Contains(raw, []byte(c.spec.Contains)) {
 		obs.Problems = append(obs.Problems, fmt.Sprintf("text does not contain %q", c.spec.Contains))
 	}
-	obs.Problems = append(obs.Problems, c.spec.problems(ctx, c.expect, raw, value)...)
+	obs.Problems = append(obs.Problems, c.spec.problems(ctx, env, c.expect, raw, value)...)
 	obs.Passed = len(obs.Problems) == 0
 	if obs.Passed {
 		obs.Actual = where + " matches"

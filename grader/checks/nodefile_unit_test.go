@@ -72,6 +72,9 @@ expr: ["file.cgroupDriver == 'cgroupfs'"]
 			[]string{"kube-scheduler.yaml on cp exists; it should not"}},
 		{"invalid yaml", `{node: w1, path: /etc/app/broken.yaml, yaml: {key: x}}`, false, []string{"/etc/app/broken.yaml on w1 is not valid yaml"}},
 		{"an unknown node is an error", `{node: w9, path: /etc/hosts}`, false, []string{`no node "w9"`}},
+		// Facts: facts_unit_test.go has every source.
+		{"a fact that cannot be fetched fails the look", `{node: w1, path: /etc/hosts, facts: {pod: {object: {apiVersion: v1, kind: Pod, namespace: web, name: nginx}}},
+  expr: ["!file.contains(facts.pod.metadata.name)"]}`, false, []string{"fact pod: Pod web/nginx not found"}},
 	})
 
 	t.Run("the file is read on the named node, with nodeops' read", func(t *testing.T) {

@@ -55,7 +55,8 @@ func New(t testing.TB, objs ...runtime.Object) *lab.Cluster {
 	kube.PrependReactor("create", "pods", evict(kube.Tracker()))
 	dyn := dynamicfake.NewSimpleDynamicClient(clientgoscheme.Scheme, untyped...)
 	dyn.PrependReactor("patch", "*", serverSidePatch(dyn.Tracker()))
-	return &lab.Cluster{Kube: kube, Dynamic: dyn, Mapper: mapper}
+	// Pods fails every exec until a test answers it (SetPodExec).
+	return &lab.Cluster{Kube: kube, Dynamic: dyn, Mapper: mapper, Pods: &PodExec{}}
 }
 
 // Fakes returns the fake clients of a lab New made, to add reactors or to

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"maps"
 	"path"
 	"slices"
@@ -18,14 +19,15 @@ import (
 
 // Nodes is a lab's nodes in memory: a lab.Execer that answers the node
 // operations of lab/nodeops.go (read, write, move and remove a file, remove
-// a folder, list files, systemctl) on files, folders and systemd units kept
-// in maps, and records every call. Anything else is refused with exit 127, so a test notices a
+// a folder, list files, systemctl) on files with their modes, folders and
+// systemd units kept in maps, and records every call. Anything else is refused with exit 127, so a test notices a
 // command the fake does not model rather than passing on a guess. Run lets
 // a test answer other commands itself.
 type Nodes struct {
 	mu    sync.Mutex
 	files map[string]map[string]string // node → path → content
-	dirs  map[string]map[string]bool   // node → folders (a file's folders exist)
+	modes map[string]map[string]fs.FileMode
+	dirs  map[string]map[string]bool // node → folders (a file's folders exist)
 	units map[string]map[string]lab.UnitState
 	calls []Call
 	// Run, when set, answers the commands Nodes does not model; ok false
@@ -42,9 +44,11 @@ type Call struct {
 // NewNodes returns nodes with no files, each with kubelet and containerd
 // active and enabled.
 func NewNodes(names ...string) *Nodes {
-	n := &Nodes{files: map[string]map[string]string{}, dirs: map[string]map[string]bool{}, units: map[string]map[string]lab.UnitState{}}
+	n := &Nodes{files: map[string]map[string]string{}, modes: map[string]map[string]fs.FileMode{},
+		dirs: map[string]map[string]bool{}, units: map[string]map[string]lab.UnitState{}}
 	for _, name := range names {
 		n.files[name] = map[string]string{}
+		n.modes[name] = map[string]fs.FileMode{}
 		n.dirs[name] = map[string]bool{}
 		n.units[name] = map[string]lab.UnitState{
 			"kubelet":    {Active: "active", Enabled: "enabled"},
@@ -54,12 +58,42 @@ func NewNodes(names ...string) *Nodes {
 	return n
 }
 
-// SetFile puts a file on a node, making its folders.
+// SetFile puts a file on a node, making its folders. A file that exists
+// keeps its mode, a new one is 0644.
 func (n *Nodes) SetFile(node, p, content string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	n.put(node, p, content)
+}
+
+// put writes a file as `cat >` does: it keeps the mode of a file that
+// exists, a new one is 0644 (the umask of a node's root is 022); n.mu is
+// held.
+func (n *Nodes) put(node, p, content string) {
 	n.mkdirAll(node, path.Dir(p))
+	if _, ok := n.files[node][p]; !ok {
+		n.modes[node][p] = 0o644
+	}
 	n.files[node][p] = content
+}
+
+// SetFileMode sets the mode of a node's file: its permission bits, and
+// fs.ModeSetuid, fs.ModeSetgid and fs.ModeSticky.
+func (n *Nodes) SetFileMode(node, p string, mode fs.FileMode) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.modes[node][p] = mode
+}
+
+// FileMode is the mode of a node's file; ok is false when there is no such
+// file.
+func (n *Nodes) FileMode(node, p string) (mode fs.FileMode, ok bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.files[node][p]; !ok {
+		return 0, false
+	}
+	return n.modes[node][p], true
 }
 
 // SetDir makes a folder (and its parents) on a node.
@@ -128,7 +162,7 @@ const (
 	writeScript      = `mkdir -p "$(dirname "$1")" && cat > "$1"`
 	chmodScript      = writeScript + ` && chmod "$2" "$1"`
 	moveScript       = `mkdir -p "$(dirname "$2")" && mv -f -- "$1" "$2"`
-	listScriptSHA256 = "30fa30bbd3fc7be7b59ea859d1ce5b005662d3a5a7f367fa51cc3be37dd1439d"
+	listScriptSHA256 = "f8e567ce262eda3f89d88b743a2479c51be2e6041b21786cd6e369db6998ddee"
 )
 
 // Exec implements lab.Execer.
@@ -169,9 +203,18 @@ func (n *Nodes) model(node string, files map[string]string, argv []string, stdin
 			return "", "", 44, true
 		}
 		return c, "", 0, true
-	case len(argv) >= 5 && argv[0] == "sh" && (argv[2] == writeScript || argv[2] == chmodScript):
-		n.mkdirAll(node, path.Dir(argv[4]))
-		files[argv[4]] = string(stdin)
+	case len(argv) == 5 && argv[0] == "sh" && argv[2] == writeScript:
+		n.put(node, argv[4], string(stdin))
+		return "", "", 0, true
+	case len(argv) == 6 && argv[0] == "sh" && argv[2] == chmodScript:
+		// chmod takes the octal modes lab.WriteNodeFile is given.
+		mode, err := strconv.ParseUint(argv[5], 8, 32)
+		if err != nil || mode > 0o7777 {
+			n.put(node, argv[4], string(stdin))
+			return "", "chmod: invalid mode: '" + argv[5] + "'", 1, true
+		}
+		n.put(node, argv[4], string(stdin))
+		n.modes[node][argv[4]] = chmodMode(mode)
 		return "", "", 0, true
 	case len(argv) >= 5 && argv[0] == "sh" && sha256hex(argv[2]) == listScriptSHA256:
 		return n.list(node, argv[4:])
@@ -181,12 +224,16 @@ func (n *Nodes) model(node string, files map[string]string, argv []string, stdin
 		if !ok {
 			return "", "mv: can't rename '" + from + "': No such file or directory", 1, true
 		}
+		mode := n.modes[node][from]
 		delete(files, from)
+		delete(n.modes[node], from)
 		n.mkdirAll(node, path.Dir(to))
 		files[to] = c
+		n.modes[node][to] = mode
 		return "", "", 0, true
 	case len(argv) == 4 && argv[0] == "rm" && argv[1] == "-f" && argv[2] == "--":
 		delete(files, argv[3])
+		delete(n.modes[node], argv[3])
 		return "", "", 0, true
 	case len(argv) == 4 && argv[0] == "rm" && argv[1] == "-rf" && argv[2] == "--":
 		n.removeAll(node, argv[3])
@@ -255,9 +302,11 @@ var _ lab.Execer = (*Nodes)(nil)
 // n.mu is held.
 func (n *Nodes) removeAll(node, p string) {
 	delete(n.files[node], p)
+	delete(n.modes[node], p)
 	for f := range n.files[node] {
 		if under(f, p) {
 			delete(n.files[node], f)
+			delete(n.modes[node], f)
 		}
 	}
 	for d := range n.dirs[node] {
@@ -287,7 +336,7 @@ func (n *Nodes) list(node string, args []string) (string, string, int, bool) {
 		if len(c) > limit {
 			fmt.Fprintf(&out, "L %s\n", b(p))
 		} else {
-			fmt.Fprintf(&out, "F %s %s\n", b(p), b(c))
+			fmt.Fprintf(&out, "F %s %s %s\n", b(p), lsMode(n.modes[node][p]), b(c))
 		}
 	}
 	for _, p := range paths {
@@ -339,4 +388,42 @@ func orDash(state string) string {
 		return "-"
 	}
 	return state
+}
+
+// lsMode is a regular file's mode as `ls -l` prints it: "-rw-------",
+// "-rwsr-xr-x".
+func lsMode(m fs.FileMode) string {
+	out := []byte("----------")
+	for i, c := range "rwxrwxrwx" {
+		if m&(1<<(8-i)) != 0 {
+			out[1+i] = byte(c)
+		}
+	}
+	for _, sp := range []struct {
+		bit    fs.FileMode
+		at     int
+		letter byte
+	}{{fs.ModeSetuid, 3, 's'}, {fs.ModeSetgid, 6, 's'}, {fs.ModeSticky, 9, 't'}} {
+		if m&sp.bit == 0 {
+			continue
+		}
+		if out[sp.at] == 'x' {
+			out[sp.at] = sp.letter
+		} else {
+			out[sp.at] = sp.letter - 'a' + 'A'
+		}
+	}
+	return string(out)
+}
+
+// chmodMode is chmod's octal mode as an fs.FileMode, whose setuid, setgid
+// and sticky bits are not chmod's.
+func chmodMode(octal uint64) fs.FileMode {
+	m := fs.FileMode(octal & 0o777)
+	for bit, mode := range map[uint64]fs.FileMode{0o4000: fs.ModeSetuid, 0o2000: fs.ModeSetgid, 0o1000: fs.ModeSticky} {
+		if octal&bit != 0 {
+			m |= mode
+		}
+	}
+	return m
 }

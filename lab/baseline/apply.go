@@ -28,7 +28,8 @@ const FieldManager = "ckalab-baseline"
 type ApplyOptions struct {
 	// Exec reaches inside nodes (needed when the plan has Files).
 	Exec lab.Execer
-	// Timeout bounds each wait for deletions (default 60s).
+	// Timeout bounds each wait for deletions, mirror pods' included
+	// (default 60s).
 	Timeout time.Duration
 	// WaitNamespaces waits until deleted namespaces are gone. Without it
 	// they finish terminating in the background: the namespace controller
@@ -51,7 +52,8 @@ func (o ApplyOptions) withDefaults() ApplyOptions {
 // Apply brings the lab back to its baseline. Learner-made objects go first
 // (pods without a grace period, then the rest, waiting until each is gone:
 // a claim must be gone before its volume can go), then namespaces, nodes,
-// changed baseline objects and node files.
+// changed baseline objects and node files; last it waits until the mirror
+// pods of static pod manifests it removed are gone.
 func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) error {
 	opts = opts.withDefaults()
 	if err := deleteTargets(ctx, c, p.Delete); err != nil {
@@ -103,6 +105,9 @@ func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) err
 			return errors.New("node files changed, but this lab gives no access to its nodes")
 		}
 		if err := applyFiles(ctx, opts.Exec, p.Files); err != nil {
+			return err
+		}
+		if err := waitMirrorPodsGone(ctx, c, p.MirrorPods, opts); err != nil {
 			return err
 		}
 	}

@@ -17,7 +17,7 @@ import (
 //
 // Baselines are kept for the life of a lab, so fields are only added, and
 // one without a field means what the ckalab that wrote it did (see listed,
-// owns and enabled).
+// owns, enabled and Modes).
 type NodeFiles struct {
 	// Listed are the paths that were read; a folder ends with "/" and was
 	// read whole, with its subfolders: whatever is under it now that the
@@ -26,6 +26,12 @@ type NodeFiles struct {
 	Listed []string `json:"listed"`
 	// Files by absolute path, with their content.
 	Files map[string]string `json:"files,omitempty"`
+	// Modes are the Files' modes, octal as chmod takes them ("0600": a
+	// kubeadm static pod manifest's). A file without one (all of them in
+	// baselines from before modes were recorded) is restored as those
+	// ckalabs did: a file still there keeps its mode, one made again is
+	// 0644, and a change of mode alone is no difference.
+	Modes map[string]string `json:"modes,omitempty"`
 	// Dirs are the listed folders that existed and the folders under them
 	// (in baselines without Listed: the listed folders, which were read
 	// without their subfolders).
@@ -134,7 +140,7 @@ func recordNodeFiles(ctx context.Context, exec lab.Execer, node string, paths []
 	if len(l.Large) > 0 {
 		return NodeFiles{}, fmt.Errorf("record the files of node %s: %s is larger than %d bytes, which the baseline cannot keep", node, strings.Join(l.Large, ", "), lab.MaxNodeFileSize)
 	}
-	nf := NodeFiles{Listed: append([]string{}, paths...), Files: l.Files, Dirs: l.Dirs, Units: map[string]string{}, Enabled: map[string]string{}}
+	nf := NodeFiles{Listed: append([]string{}, paths...), Files: l.Files, Modes: l.Modes, Dirs: l.Dirs, Units: map[string]string{}, Enabled: map[string]string{}}
 	for u, st := range l.Units {
 		nf.Units[u] = st.Active
 		nf.Enabled[u] = st.Enabled
@@ -145,10 +151,12 @@ func recordNodeFiles(ctx context.Context, exec lab.Execer, node string, paths []
 // FileFix is one change inside a node to undo.
 type FileFix struct {
 	Node string
-	// Path of a file to write back (Content) or to remove (Remove), or
-	// of a folder made since (Folder), removed with what it holds.
+	// Path of a file to write back (Content, with Mode unless it is
+	// empty) or to remove (Remove), or of a folder made since (Folder),
+	// removed with what it holds.
 	Path    string
 	Content string
+	Mode    string
 	Remove  bool
 	Folder  bool
 	// Unit to start again (UnitAction "start"), or to enable or disable
@@ -177,20 +185,24 @@ func (p *Plan) compareFiles(ctx context.Context, exec lab.Execer, b *Baseline) e
 		if err != nil {
 			return fmt.Errorf("compare the files of node %s: %w", node, err)
 		}
-		p.Files = append(p.Files, fileFixes(node, want, got)...)
+		fixes := fileFixes(node, want, got)
+		p.Files = append(p.Files, fixes...)
+		// Read from the manifests as they are, before Apply changes them.
+		p.MirrorPods = append(p.MirrorPods, mirrorPodsGoing(node, want, got, fixes)...)
 	}
 	return nil
 }
 
-// fileFixes lists what brings got back to want: files written back, then
-// folders and files made since removed (a folder with what it holds), then
-// units enabled or disabled, then started (a kubelet started with a broken
-// configuration would only fail again).
+// fileFixes lists what brings got back to want: files written back (with
+// their mode), then folders and files made since removed (a folder with
+// what it holds), then units enabled or disabled, then started (a kubelet
+// started with a broken configuration would only fail again).
 func fileFixes(node string, want NodeFiles, got lab.NodeListing) []FileFix {
 	var out []FileFix
 	for _, f := range slices.Sorted(maps.Keys(want.Files)) {
-		if c, ok := got.Files[f]; !ok || c != want.Files[f] {
-			out = append(out, FileFix{Node: node, Path: f, Content: want.Files[f]})
+		mode := want.Modes[f]
+		if c, ok := got.Files[f]; !ok || c != want.Files[f] || (mode != "" && got.Modes[f] != mode) {
+			out = append(out, FileFix{Node: node, Path: f, Content: want.Files[f], Mode: mode})
 		}
 	}
 	var madeDirs []string
@@ -264,7 +276,7 @@ func applyFiles(ctx context.Context, exec lab.Execer, fixes []FileFix) error {
 		case f.Remove:
 			err = lab.RemoveNodeFile(ctx, exec, f.Node, f.Path)
 		default:
-			err = lab.WriteNodeFile(ctx, exec, f.Node, f.Path, []byte(f.Content), "")
+			err = lab.WriteNodeFile(ctx, exec, f.Node, f.Path, []byte(f.Content), f.Mode)
 		}
 		if err != nil {
 			return fmt.Errorf("undo %s: %w", f, err)

@@ -15,9 +15,10 @@ import (
 
 // TestNodeFilesRoundTrip records a folder with a subfolder, a file, and a
 // folder that does not exist yet, changes them as a learner or a node step
-// would (a manifest moved to a folder made for it, one added, an answer
-// saved in a new subfolder, a config edited, a hidden file), and restores
-// them with the scripts nodes run, here on this machine.
+// would (a 0600 manifest moved to a folder made for it, one added, one
+// whose mode changed, an answer saved in a new subfolder, a config edited,
+// a hidden file), and restores them with the scripts nodes run, here on
+// this machine: modes included.
 func TestNodeFilesRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
@@ -30,6 +31,7 @@ func TestNodeFilesRoundTrip(t *testing.T) {
 		must(t, os.WriteFile(p, []byte(s), 0o644))
 	}
 	write(filepath.Join(manifests, "etcd.yaml"), "kind: Pod\nname: etcd\n")
+	must(t, os.Chmod(filepath.Join(manifests, "etcd.yaml"), 0o600)) // as kubeadm writes it
 	write(filepath.Join(manifests, "kube apiserver.yaml"), "odd name\n")
 	write(filepath.Join(manifests, "keep", "nested.yaml"), "nested\n")
 	kubelet := filepath.Join(root, "config.yaml")
@@ -41,6 +43,7 @@ func TestNodeFilesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(want.Files) != 4 || want.Files[kubelet] != "staticPodPath: /etc/kubernetes/manifests\n" ||
+		want.Modes[filepath.Join(manifests, "etcd.yaml")] != "0600" || want.Modes[kubelet] != "0644" ||
 		!slices.Equal(want.Dirs, []string{manifests, filepath.Join(manifests, "keep")}) || !slices.Equal(want.Listed, paths) {
 		t.Fatalf("recorded %+v", want)
 	}
@@ -51,6 +54,7 @@ func TestNodeFilesRoundTrip(t *testing.T) {
 	write(filepath.Join(manifests, "new", "deep.yaml"), "x\n")
 	write(filepath.Join(course, "1", "container-id"), "4f6e\n")
 	write(kubelet, "broken\n")
+	must(t, os.Chmod(filepath.Join(manifests, "kube apiserver.yaml"), 0o600))
 	got, err := lab.ListNodeFiles(ctx, ex, "n1", want.listed(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +67,7 @@ func TestNodeFilesRoundTrip(t *testing.T) {
 	wantLines := []string{
 		"/config.yaml restored on n1",
 		"/manifests/etcd.yaml restored on n1",
+		"/manifests/kube apiserver.yaml restored on n1",
 		"/course/ removed from n1",
 		"/manifests-off/ removed from n1",
 		"/manifests/new/ removed from n1",
@@ -84,6 +89,12 @@ func TestNodeFilesRoundTrip(t *testing.T) {
 	}
 	if left := fileFixes("n1", want, after); len(left) != 1 || left[0].Path != kubelet {
 		t.Errorf("after applying: %v, want only the kubelet config left", left)
+	}
+	for name, want := range map[string]os.FileMode{"etcd.yaml": 0o600, "kube apiserver.yaml": 0o644} {
+		fi, err := os.Stat(filepath.Join(manifests, name))
+		if err != nil || fi.Mode().Perm() != want {
+			t.Errorf("%s restored: %v, %v; want mode %v", name, fi.Mode(), err, want)
+		}
 	}
 	for _, gone := range []string{off, course} {
 		if _, err := os.Stat(gone); !os.IsNotExist(err) {
@@ -141,10 +152,17 @@ func TestOlderNodeFiles(t *testing.T) {
 	if nf.enabled("kubelet") != "enabled" {
 		t.Errorf("a missing enabled state is %q, want enabled", nf.enabled("kubelet"))
 	}
+	// Without recorded modes, a mode changed alone is no difference, and a
+	// file made again gets none (0644, as before).
 	got := lab.NodeListing{Files: map[string]string{"/etc/kubernetes/manifests/etcd.yaml": "e", "/var/lib/kubelet/config.yaml": "k"},
+		Modes: map[string]string{"/etc/kubernetes/manifests/etcd.yaml": "0644", "/var/lib/kubelet/config.yaml": "0600"},
 		Units: map[string]lab.UnitState{"kubelet": {Active: "active", Enabled: "disabled"}, "containerd": {Active: "active", Enabled: "enabled"}}}
 	if fixes := fileFixes("n", nf, got); len(fixes) != 1 || fixes[0].String() != "kubelet enabled again on n" {
 		t.Errorf("fixes %v, want the kubelet enabled again", fixes)
+	}
+	delete(got.Files, "/etc/kubernetes/manifests/etcd.yaml")
+	if fixes := fileFixes("n", nf, got); len(fixes) != 2 || fixes[0].Path != "/etc/kubernetes/manifests/etcd.yaml" || fixes[0].Mode != "" {
+		t.Errorf("fixes %+v, want etcd.yaml written back without a mode", fixes)
 	}
 	// A new baseline keeps what it read, also when it read nothing.
 	data, err := json.Marshal(NodeFiles{Listed: []string{}})

@@ -30,8 +30,12 @@ func TestResetUndoesNodeSteps(t *testing.T) {
 		nodes.SetFile(n, "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf", "[Service]\n")
 		nodes.SetDir(n, "/opt/cni/bin")
 	}
+	// kubeadm's static pod manifests are 0600: reset must bring them back
+	// so, also when they were moved away and come back as new files.
 	nodes.SetFile("cp", sched, "kind: Pod\n")
+	nodes.SetFileMode("cp", sched, 0o600)
 	nodes.SetFile("cp", "/etc/kubernetes/manifests/etcd.yaml", "kind: Pod\n")
+	nodes.SetFileMode("cp", "/etc/kubernetes/manifests/etcd.yaml", 0o600)
 	nodes.SetDir("w1", "/etc/kubernetes/manifests")
 	nodes.Run = func(node string, argv []string, _ []byte) (string, string, int, bool) {
 		switch argv[0] {
@@ -57,6 +61,11 @@ func TestResetUndoesNodeSteps(t *testing.T) {
 	}{
 		{"nodeFile: {node: cp, path: " + sched + ", moveTo: /etc/kubernetes/manifests-off/kube-scheduler.yaml}",
 			[]string{sched + " restored on cp", "/etc/kubernetes/manifests-off/ removed from cp"}},
+		{"nodeFile: {node: cp, path: " + sched + ", replace: {old: Pod, new: Pdo}}",
+			[]string{sched + " restored on cp"}},
+		// a mode changed alone
+		{`nodeFile: {node: cp, path: /etc/kubernetes/manifests/etcd.yaml, content: "kind: Pod\n", mode: '0644'}`,
+			[]string{"/etc/kubernetes/manifests/etcd.yaml restored on cp"}},
 		{"nodeFile: {node: w1, path: /var/lib/kubelet/config.yaml, content: broken}",
 			[]string{"/var/lib/kubelet/config.yaml restored on w1"}},
 		{"nodeFile: {node: w1, path: /etc/kubernetes/manifests/web.yaml, content: 'kind: Pod', mode: '0600'}",
@@ -124,13 +133,15 @@ func nodeStep(t *testing.T, src string) steps.Spec {
 	return s
 }
 
-// nodeState is every file, folder and unit of the fake nodes, as text.
+// nodeState is every file (with its mode), folder and unit of the fake
+// nodes, as text.
 func nodeState(nodes *fakelab.Nodes) string {
 	var b strings.Builder
 	for _, n := range []string{"cp", "w1"} {
 		for _, p := range nodes.Files(n) {
 			c, _ := nodes.File(n, p)
-			fmt.Fprintf(&b, "%s %s %q\n", n, p, c)
+			m, _ := nodes.FileMode(n, p)
+			fmt.Fprintf(&b, "%s %s %v %q\n", n, p, m, c)
 		}
 		fmt.Fprintf(&b, "%s folders %q\n", n, nodes.Folders(n))
 		for _, u := range baseline.NodeUnits() {

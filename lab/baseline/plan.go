@@ -32,6 +32,10 @@ type Plan struct {
 	Restore []Restore
 	// Files are node files and services changed since (labs with node access).
 	Files []FileFix
+	// MirrorPods are those of the static pod manifests Files remove or
+	// replace by another pod's; Apply waits until the kubelet has deleted
+	// them.
+	MirrorPods []MirrorPod
 	// Unfixable are differences ckalab cannot undo (a node deleted).
 	Unfixable []string
 	// Terminating are namespaces made since the baseline and already

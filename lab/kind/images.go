@@ -7,9 +7,11 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/images"
+	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	"sigs.k8s.io/kind/pkg/cluster/nodeutils"
 )
 
@@ -48,8 +50,7 @@ func (p *Provider) LoadImages(ctx context.Context, refs []string, progress lab.P
 	if err != nil {
 		return err
 	}
-	type load struct{ ref, node string }
-	var plan []load
+	var plan []imageLoad
 	var missing []error
 	for _, ref := range refs {
 		for _, node := range slices.Sorted(maps.Keys(have)) {
@@ -60,27 +61,58 @@ func (p *Provider) LoadImages(ctx context.Context, refs []string, progress lab.P
 				missing = append(missing, &images.MissingError{Ref: ref, Dir: cache.Dir})
 				break
 			}
-			plan = append(plan, load{ref, node})
+			plan = append(plan, imageLoad{ref, node})
 		}
 	}
 	if len(missing) > 0 {
 		return errors.Join(missing...)
 	}
-	for _, l := range plan {
-		err := lab.Step(progress, fmt.Sprintf("Loading %s into %s 📦", l.ref, l.node), func() error {
-			f, err := cache.Open(l.ref)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := nodeutils.LoadImageArchive(ns[l.node], f); err != nil {
-				return fmt.Errorf("load %s into %s: %w", l.ref, l.node, err)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
+	if len(plan) == 0 {
+		return nil
 	}
-	return nil
+	byNode := map[string][]string{}
+	distinct := map[string]bool{}
+	for _, l := range plan {
+		byNode[l.node] = append(byNode[l.node], l.ref)
+		distinct[l.ref] = true
+	}
+	title := fmt.Sprintf("Loading %d image(s) into %s 📦", len(distinct), strings.Join(slices.Sorted(maps.Keys(byNode)), ", "))
+	return lab.Step(progress, title, func() error {
+		// One loader per node, side by side: each node's containerd
+		// imports on its own, and loading three nodes one after another
+		// tripled the wait.
+		errs := make([]error, 0, len(byNode))
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for node, refs := range byNode {
+			wg.Go(func() {
+				for _, ref := range refs {
+					if err := loadArchive(ctx, cache, ns[node], ref); err != nil {
+						mu.Lock()
+						errs = append(errs, fmt.Errorf("load %s into %s: %w", ref, node, err))
+						mu.Unlock()
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	})
+}
+
+// imageLoad is one image archive to load into one node.
+type imageLoad struct{ ref, node string }
+
+// loadArchive streams one cached image archive into a node's containerd.
+func loadArchive(ctx context.Context, cache images.Cache, node nodes.Node, ref string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f, err := cache.Open(ref)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return nodeutils.LoadImageArchive(node, f)
 }

@@ -21,9 +21,11 @@ type Stage struct {
 
 // TestReport is the outcome of proving one scenario.
 type TestReport struct {
-	Scenario string  `json:"scenario"`
-	OK       bool    `json:"ok"`
-	Stages   []Stage `json:"stages"`
+	Scenario string `json:"scenario"`
+	// Vars are the values of the scenario's vars this run proved.
+	Vars   map[string]string `json:"vars,omitempty"`
+	OK     bool              `json:"ok"`
+	Stages []Stage           `json:"stages"`
 }
 
 // TestOptions tune the harness.
@@ -61,7 +63,7 @@ func (r *Runner) Test(ctx context.Context, s *scenarios.Scenario, opts TestOptio
 	if opts.WrongSettle <= 0 {
 		opts.WrongSettle = 10 * time.Second
 	}
-	rep = TestReport{Scenario: s.ID, OK: true}
+	rep = TestReport{Scenario: s.ID, Vars: s.Drawn, OK: true}
 	stage := func(name string, fn func() (string, *grader.Report, error)) bool {
 		if opts.Progress != nil {
 			opts.Progress(name)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"slices"
+	"strings"
 
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"github.com/ckalab/ckalab/lab"
@@ -21,10 +23,51 @@ type Delete struct {
 	lab.Ref `yaml:",inline"`
 	Labels  map[string]string `yaml:"labels,omitempty" json:"labels,omitempty"`
 	Timeout yamlx.Duration    `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	// Propagation is the deletion's propagation policy, as kubectl's
+	// --cascade: Foreground (the default: dependents go first, and the
+	// object only after them), Background (the object goes at once, the
+	// garbage collector removes its dependents later) or Orphan (its
+	// dependents stay). Foreground and Orphan need the garbage collector,
+	// which runs in the controller manager, to finish: with the
+	// controller manager down (a scenario that breaks it), only
+	// Background ends.
+	Propagation string `yaml:"propagation,omitempty" json:"propagation,omitempty"`
 }
 
-// Validate wants the kind, and a name unless labels select.
-func (d *Delete) Validate(v *Validation) { requireRef(v, d.Ref, len(d.Labels) == 0) }
+// propagations are the policies Propagation may name, the default first.
+func propagations() []metav1.DeletionPropagation {
+	return []metav1.DeletionPropagation{
+		metav1.DeletePropagationForeground, metav1.DeletePropagationBackground, metav1.DeletePropagationOrphan,
+	}
+}
+
+// policy is the propagation policy to delete with; ok is false for a value
+// that names none.
+func (d *Delete) policy() (p metav1.DeletionPropagation, ok bool) {
+	if d.Propagation == "" {
+		return metav1.DeletePropagationForeground, true
+	}
+	p = metav1.DeletionPropagation(d.Propagation)
+	return p, slices.Contains(propagations(), p)
+}
+
+// badPropagation says what is wrong with a Propagation that names no policy.
+func (d *Delete) badPropagation() string {
+	var names []string
+	for _, p := range propagations() {
+		names = append(names, string(p))
+	}
+	return fmt.Sprintf("got %q, want one of %s (default %s)", d.Propagation, strings.Join(names, ", "), names[0])
+}
+
+// Validate wants the kind, a name unless labels select, and a known
+// propagation policy.
+func (d *Delete) Validate(v *Validation) {
+	requireRef(v, d.Ref, len(d.Labels) == 0)
+	if _, ok := d.policy(); !ok {
+		v.Add("propagation", "%s", d.badPropagation())
+	}
+}
 
 // Changes is the deleted object, or the selection.
 func (d *Delete) Changes(fs.FS) []Change {
@@ -36,9 +79,16 @@ func (d *Delete) Changes(fs.FS) []Change {
 	return []Change{{Verb: VerbDelete, Object: d.Ref, Selector: sel}}
 }
 
-// Run deletes in the foreground (dependents first) and waits for the
-// deleted objects themselves to be gone.
+// Run deletes with the propagation policy (by default in the foreground:
+// dependents first) and waits for the deleted objects themselves to be
+// gone; with Background or Orphan that is as soon as the API server has
+// removed them, whatever becomes of their dependents.
 func (d *Delete) Run(ctx context.Context, env Env) ([]string, error) {
+	// Checked again: a step made in code was never validated.
+	policy, ok := d.policy()
+	if !ok {
+		return nil, fmt.Errorf("delete %s: propagation %s", target(d.Ref, d.Labels), d.badPropagation())
+	}
 	objs, err := lab.Find(ctx, env.Cluster, d.Ref, d.Labels)
 	if err != nil {
 		return nil, err
@@ -59,7 +109,6 @@ func (d *Delete) Run(ctx context.Context, env Env) ([]string, error) {
 			return changed, err
 		}
 		ref := lab.Ref{Kind: d.Kind, Name: o.GetName(), Namespace: o.GetNamespace()}
-		policy := metav1.DeletePropagationForeground
 		if err := ri.Delete(ctx, o.GetName(), metav1.DeleteOptions{PropagationPolicy: &policy}); err != nil && !apierrors.IsNotFound(err) {
 			return changed, fmt.Errorf("delete %s: %w", ref, err)
 		}

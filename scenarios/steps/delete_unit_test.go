@@ -142,10 +142,107 @@ func TestDeleteUnit(t *testing.T) {
 		}
 	})
 
+	t.Run("an unknown propagation policy is refused", func(t *testing.T) {
+		refused(t, nil, map[string]string{
+			"delete: {apiVersion: v1, kind: ConfigMap, name: a, namespace: shop, propagation: Sideways}":   `step.delete.propagation: got "Sideways", want one of Foreground, Background, Orphan (default Foreground)`,
+			"delete: {apiVersion: v1, kind: ConfigMap, name: a, namespace: shop, propagation: background}": `got "background", want one of`,
+		})
+		bad := steps.Spec{Action: &steps.Delete{Ref: configMap("shop", "db"), Propagation: "Cascade"}}
+		if changed, err := bad.Run(ctx, env); err == nil || len(changed) > 0 || !strings.Contains(err.Error(), `propagation got "Cascade"`) {
+			t.Errorf("made in code: changed %q, err %v; want it refused", changed, err)
+		}
+	})
+
+	t.Run("propagation: what is sent, and what is waited for", testDeletePropagation)
+
 	t.Run("an unknown kind is an error naming it", func(t *testing.T) {
 		_, err := step(t, "delete: {apiVersion: v1, kind: Gadget, name: g}").Run(ctx, env)
 		if err == nil || !strings.Contains(err.Error(), "v1 Gadget") {
 			t.Errorf("err %v", err)
 		}
 	})
+}
+
+// testDeletePropagation: the policy a delete step sends, and what it waits
+// for, on an API server whose garbage collector does not run (a scenario
+// broke the controller manager): the object of a foreground or orphan
+// deletion then keeps its finalizer for good, and only a background
+// deletion ends.
+func testDeletePropagation(t *testing.T) {
+	ctx := context.Background()
+	c := fakelab.New(t, fakelab.Manifest(t, `
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: fg, namespace: shop, uid: uid-fg}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: bg, namespace: shop, uid: uid-bg}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: or, namespace: shop, uid: uid-or}
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: dependent
+  namespace: shop
+  uid: uid-dependent
+  ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: bg, uid: uid-bg}]
+`)...)
+	_, dyn := fakelab.Fakes(c)
+	var policies []string
+	dyn.PrependReactor("delete", "*", func(action clienttesting.Action) (bool, runtime.Object, error) {
+		da := action.(clienttesting.DeleteAction)
+		p := da.GetDeleteOptions().PropagationPolicy
+		if p == nil {
+			policies = append(policies, da.GetName()+"=<none>")
+			return false, nil, nil
+		}
+		policies = append(policies, da.GetName()+"="+string(*p))
+		// The API server marks the object and leaves it to the garbage
+		// collector, which never comes.
+		finalizer := map[metav1.DeletionPropagation]string{
+			metav1.DeletePropagationForeground: metav1.FinalizerDeleteDependents,
+			metav1.DeletePropagationOrphan:     metav1.FinalizerOrphanDependents,
+		}[*p]
+		if finalizer == "" {
+			return false, nil, nil
+		}
+		obj, err := dyn.Tracker().Get(da.GetResource(), da.GetNamespace(), da.GetName())
+		if err != nil {
+			return false, nil, nil
+		}
+		acc := obj.(metav1.Object)
+		now := metav1.Now()
+		acc.SetDeletionTimestamp(&now)
+		acc.SetFinalizers(append(acc.GetFinalizers(), finalizer))
+		return true, nil, dyn.Tracker().Update(da.GetResource(), obj, da.GetNamespace())
+	})
+	env := steps.Env{Cluster: c}
+
+	// Background: the object is gone at once; its dependent stays for the
+	// garbage collector, and the step does not wait for it.
+	got := run(t, env, step(t, "delete: {apiVersion: v1, kind: ConfigMap, name: bg, namespace: shop, propagation: Background, timeout: 2s}"))
+	if !equal(got, []string{"deleted ConfigMap shop/bg"}) || getObject(t, c, configMap("shop", "bg")) != nil {
+		t.Errorf("background: changed %q; still there: %v", got, getObject(t, c, configMap("shop", "bg")) != nil)
+	}
+	if getObject(t, c, lab.Ref{APIVersion: "v1", Kind: "Pod", Namespace: "shop", Name: "dependent"}) == nil {
+		t.Error("background: the dependent went too, which only the garbage collector does")
+	}
+	// The default, Foreground, and Orphan wait for the garbage collector.
+	for _, tc := range []struct{ src, finalizer string }{
+		{"delete: {apiVersion: v1, kind: ConfigMap, name: fg, namespace: shop, timeout: 200ms}", "foregroundDeletion"},
+		{"delete: {apiVersion: v1, kind: ConfigMap, name: or, namespace: shop, propagation: Orphan, timeout: 200ms}", "orphan"},
+	} {
+		_, err := step(t, tc.src).Run(ctx, env)
+		var te *steps.TimeoutError
+		if !errors.As(err, &te) || !strings.Contains(err.Error(), "finalizer "+tc.finalizer) {
+			t.Errorf("%s: err %v, want a timeout naming finalizer %s", tc.src, err, tc.finalizer)
+		}
+	}
+	if want := []string{"bg=Background", "fg=Foreground", "or=Orphan"}; !equal(policies, want) {
+		t.Errorf("sent policies %q, want %q", policies, want)
+	}
 }

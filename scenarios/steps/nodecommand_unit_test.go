@@ -42,6 +42,12 @@ func TestNodeCommandUnit(t *testing.T) {
 	if changed := validRun(t, env, snapshot); !equal(changed, []string{"ran etcdctl snapshot save /opt/course/3/etcd.db --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert /etc/kubernetes/pki/etcd/server.crt on cp"}) {
 		t.Errorf("snapshot: changed %q", changed)
 	}
+	// A step may run what a check runs, too (the allow-list's read-only
+	// entries).
+	validRun(t, env, "nodeCommand: {node: cp, command: [systemctl, is-active, kubelet], saveOutput: /opt/course/5/kubelet}")
+	if got, _ := nodes.File("cp", "/opt/course/5/kubelet"); got != "active\n" {
+		t.Errorf("systemctl is-active saved %q", got)
+	}
 
 	// A non-zero exit fails the step with the command's stderr.
 	s, _ := parse(t, "nodeCommand: {node: cp, command: [crictl, inspect, nope], saveOutput: /opt/course/4/out}")
@@ -52,6 +58,19 @@ func TestNodeCommandUnit(t *testing.T) {
 	}
 	if _, ok := nodes.File("cp", "/opt/course/4/out"); ok {
 		t.Error("a failed command's output was saved")
+	}
+	// exitCode: a wrong answer shows a command failing as the learner's
+	// would; the step fails if it succeeds, or fails otherwise.
+	if changed := validRun(t, env, "nodeCommand: {node: cp, command: [crictl, inspect, nope], exitCode: 1}"); !equal(changed, []string{"ran crictl inspect nope on cp: exit 1, as expected"}) {
+		t.Errorf("expected failure: changed %q", changed)
+	}
+	s, _ = parse(t, "nodeCommand: {node: cp, command: [crictl, ps, --name, etcd, -q], exitCode: 1}")
+	if changed, err := s.Run(ctx, env); err == nil || err.Error() != "crictl ps --name etcd -q on cp: exit 0, want exit 1 (the step shows a command that fails)" || len(changed) > 0 {
+		t.Errorf("a command expected to fail succeeded: changed %q, err %v", changed, err)
+	}
+	s, _ = parse(t, "nodeCommand: {node: cp, command: [crictl, inspect, nope], exitCode: 2}")
+	if _, err := s.Run(ctx, env); err == nil || !strings.HasSuffix(err.Error(), "not found (want exit 2)") {
+		t.Errorf("another exit code: %v", err)
 	}
 	// A command that does not end is stopped at the step's timeout.
 	s, _ = parse(t, "nodeCommand: {node: cp, command: [kubeadm, certs, check-expiration], timeout: 50ms}")
@@ -70,31 +89,35 @@ func TestNodeCommandUnit(t *testing.T) {
 	needsKind(t, steps.Spec{Action: &steps.NodeCommand{Node: "cp", Command: []string{"crictl", "ps"}}})
 
 	refused(t, nil, map[string]string{
-		"nodeCommand: {node: cp, command: [sh, -c, 'crictl ps']}":                                          `step.nodeCommand.command: "sh" may not run on a node: a node command runs one of crictl, etcdctl, etcdutl, kubeadm, openssl, with no shell`,
+		"nodeCommand: {node: cp, command: [sh, -c, 'crictl ps']}":                                          `step.nodeCommand.command: "sh" may not run on a node: a node command runs one of cat, crictl, etcdctl, etcdutl, journalctl, kubeadm, ls, openssl, stat, systemctl, test, with no shell`,
 		"nodeCommand: {node: cp, command: [bash]}":                                                         `"bash" may not run`,
 		"nodeCommand: {node: cp, command: [python3, -c, x]}":                                               `"python3" may not run`,
 		"nodeCommand: {node: cp, command: [curl, http://x]}":                                               `"curl" may not run`,
 		"nodeCommand: {node: cp, command: [kubectl, get, pods]}":                                           `"kubectl" may not run`,
-		"nodeCommand: {node: cp, command: [/tmp/crictl, ps]}":                                              `"/tmp/crictl" may not run`,
+		"nodeCommand: {node: cp, command: [/tmp/crictl, ps]}":                                              `"/tmp/crictl" may not run on a node: a node command runs one of cat, crictl`,
 		"nodeCommand: {node: cp, command: [etcdctl, del, '', --prefix]}":                                   "etcdctl del  --prefix may not run on a node: want one of etcdctl snapshot save, etcdctl get",
 		"nodeCommand: {node: cp, command: [etcdctl, --debug, get, /]}":                                     "(each first, before its options)",
 		"nodeCommand: {node: cp, command: [crictl, exec, abc, sh]}":                                        "crictl exec abc sh may not run",
 		"nodeCommand: {node: cp, command: [crictl, rmi, --all]}":                                           "crictl rmi --all may not run",
-		"nodeCommand: {node: cp, command: [crictl, logs, -f, abc]}":                                        "crictl logs: option -f may not be given",
+		"nodeCommand: {node: cp, command: [crictl, logs, -f, abc]}":                                        "crictl logs: flag -f is not one nodeCommand allows (it allows only flags that select and format what is read); allowed: --name",
 		"nodeCommand: {node: cp, command: [kubeadm, reset, -f]}":                                           "kubeadm reset -f may not run",
-		"nodeCommand: {node: cp, command: [kubeadm, token, list, --rootfs=/]}":                             "kubeadm token list: option --rootfs may not be given",
-		"nodeCommand: {node: cp, command: [kubeadm, version, --log-file, /etc/x]}":                         "option --log-file may not be given",
-		"nodeCommand: {node: cp, command: [openssl, x509, -in, /etc/kubernetes/pki/ca.crt, -out, /tmp/x]}": "openssl x509: option -out may not be given",
-		"nodeCommand: {node: cp, command: [openssl, x509, -engine, /opt/course/e.so]}":                     "option -engine may not be given",
+		"nodeCommand: {node: cp, command: [kubeadm, token, list, --rootfs=/]}":                             "kubeadm token list: flag --rootfs is not one nodeCommand allows",
+		"nodeCommand: {node: cp, command: [kubeadm, version, --log-file, /etc/x]}":                         "kubeadm version: flag --log-file is not one",
+		"nodeCommand: {node: cp, command: [openssl, x509, -in, /etc/kubernetes/pki/ca.crt, -out, /tmp/x]}": "openssl x509: flag -out is not one nodeCommand allows",
+		"nodeCommand: {node: cp, command: [openssl, x509, -engine, /opt/course/e.so]}":                     "openssl x509: flag -engine is not one",
 		"nodeCommand: {node: cp, command: [openssl, genrsa]}":                                              "openssl genrsa may not run",
 		"nodeCommand: {node: cp, command: [etcdctl, snapshot, save, /root/etcd.db]}":                       `etcdctl snapshot save writes /root/etcd.db: "/root/etcd.db" is not a node file that reset restores`,
 		"nodeCommand: {node: cp, command: [etcdctl, snapshot, save, /var/lib/kubelet/config.yaml]}":        "writes /var/lib/kubelet/config.yaml.part",
 		"nodeCommand: {node: cp, command: [etcdctl, snapshot, save, --endpoints=x, /opt/course/a]}":        `put the file it writes right after "snapshot save"`,
 		"nodeCommand: {node: cp, command: [etcdctl, snapshot, save]}":                                      `put the file it writes right after`,
-		"nodeCommand: {node: cp, command: [crictl, ps, --, -x]}":                                           "option -- may not be given",
+		"nodeCommand: {node: cp, command: [systemctl, stop, kubelet]}":                                     "systemctl stop kubelet may not run on a node: want one of systemctl is-active",
+		"nodeCommand: {node: cp, command: [etcdctl, snapshot, save, /opt/course/a, /root/b]}":              "etcdctl snapshot save: it writes one file, /opt/course/a: give it no other argument (/root/b)",
+		"nodeCommand: {node: cp, command: [etcdctl, snapshot, save, /opt/course/a, --, /root/b]}":          "it writes one file, /opt/course/a: give it no other argument (/root/b)",
 		"nodeCommand: {node: cp, command: [crictl, ps], saveOutput: /etc/hosts}":                           `step.nodeCommand.saveOutput: "/etc/hosts" is not a node file that reset restores`,
 		"nodeCommand: {node: cp, command: []}":                                                             "step.nodeCommand.command: required: the program and its arguments, as a list",
 		"nodeCommand: {node: cp, command: crictl ps}":                                                      "step.nodeCommand.command: got the string",
 		"nodeCommand: {command: [crictl, ps]}":                                                             "step.nodeCommand.node: required",
+		"nodeCommand: {node: cp, command: [crictl, ps], exitCode: 300}":                                    "step.nodeCommand.exitCode: got 300, want 0 to 255",
+		"nodeCommand: {node: cp, command: [crictl, ps], exitCode: 1, saveOutput: /opt/course/x}":           "step.nodeCommand.saveOutput: a command expected to fail (exitCode 1) has no output worth saving",
 	})
 }

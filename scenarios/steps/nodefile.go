@@ -10,9 +10,10 @@ import (
 )
 
 // NodeFile writes (content, or from a file of the scenario's folder),
-// moves (moveTo) or removes (remove) a file inside a lab node: a static pod
-// manifest moved away, a broken kubelet configuration, an answer saved on
-// the node. Every path must be one that reset restores.
+// moves (moveTo), removes (remove) or edits (replace) a file inside a lab
+// node: a static pod manifest moved away, a broken kubelet configuration,
+// a typo put into a manifest, an answer saved on the node. Every path must
+// be one that reset restores.
 type NodeFile struct {
 	Node    string `yaml:"node" json:"node"`
 	Path    string `yaml:"path" json:"path"`
@@ -24,6 +25,17 @@ type NodeFile struct {
 	Mode   string `yaml:"mode,omitempty" json:"mode,omitempty"`
 	MoveTo string `yaml:"moveTo,omitempty" json:"moveTo,omitempty"`
 	Remove bool   `yaml:"remove,omitempty" json:"remove,omitempty"`
+	// Replace edits the file where it is, keeping its mode.
+	Replace *NodeFileReplace `yaml:"replace,omitempty" json:"replace,omitempty"`
+}
+
+// NodeFileReplace replaces every occurrence of Old in a node file with New (a
+// cause planted in a file as it is: `kube-scheduler` made
+// `kube-schedulr` in a static pod manifest, a wrong path in the kubelet's
+// configuration). A file without Old is an error, and is left as it was.
+type NodeFileReplace struct {
+	Old string `yaml:"old" json:"old"`
+	New string `yaml:"new" json:"new"`
 }
 
 // octalMode says whether a mode is plain octal without execute bits
@@ -36,7 +48,8 @@ func octalMode(mode string) bool {
 }
 
 // Validate wants the node, a path reset restores and exactly one of
-// content, a readable from, moveTo (also restored) and remove.
+// content, a readable from, moveTo (also restored), remove and replace
+// (which changes something).
 func (f *NodeFile) Validate(v *Validation) {
 	if f.Node == "" {
 		v.Add("node", "required")
@@ -45,13 +58,21 @@ func (f *NodeFile) Validate(v *Validation) {
 		v.Add("path", "%v", err)
 	}
 	given := 0
-	for _, set := range []bool{f.Content != "", f.From != "", f.MoveTo != "", f.Remove} {
+	for _, set := range []bool{f.Content != "", f.From != "", f.MoveTo != "", f.Remove, f.Replace != nil} {
 		if set {
 			given++
 		}
 	}
 	if given != 1 {
-		v.Add("", "set exactly one of content, from, moveTo and remove")
+		v.Add("", "set exactly one of content, from, moveTo, remove and replace")
+	}
+	if r := f.Replace; r != nil {
+		switch {
+		case r.Old == "":
+			v.Add("replace.old", "required: the text to replace, which the file must contain")
+		case r.Old == r.New:
+			v.Add("replace.new", "is old itself, so the step would change nothing")
+		}
 	}
 	if f.From != "" {
 		if _, err := ReadScenarioFile(v.Dir, f.From); err != nil {
@@ -68,7 +89,7 @@ func (f *NodeFile) Validate(v *Validation) {
 	switch {
 	case f.Mode == "":
 	case f.Content == "" && f.From == "":
-		v.Add("mode", "only a file written (content or from) has a mode")
+		v.Add("mode", "only a file written (content or from) has a mode (replace keeps the file's)")
 	case !octalMode(f.Mode):
 		v.Add("mode", "got %q, want an octal mode without execute bits, such as 0644 or 0600", f.Mode)
 	}
@@ -102,8 +123,8 @@ func (f *NodeFile) data(dir fs.FS) (data []byte, writes bool, err error) {
 	return nil, false, nil
 }
 
-// Run writes, moves or removes the file. The paths are checked again: a
-// step made in code was never validated.
+// Run writes, moves, removes or edits the file. The paths are checked
+// again: a step made in code was never validated.
 func (f *NodeFile) Run(ctx context.Context, env Env) ([]string, error) {
 	exec, err := nodeExec(env, f.Node)
 	if err != nil {
@@ -126,13 +147,15 @@ func (f *NodeFile) Run(ctx context.Context, env Env) ([]string, error) {
 			return nil, err
 		}
 		return []string{fmt.Sprintf("removed %s from %s", f.Path, f.Node)}, nil
+	case f.Replace != nil:
+		return f.replace(ctx, exec)
 	}
 	data, writes, err := f.data(env.Files)
 	switch {
 	case err != nil:
 		return nil, err
 	case !writes:
-		return nil, fmt.Errorf("node file %s: nothing to do (no content, from, moveTo or remove)", f.Path)
+		return nil, fmt.Errorf("node file %s: nothing to do (no content, from, moveTo, remove or replace)", f.Path)
 	case f.Mode != "" && !octalMode(f.Mode):
 		return nil, fmt.Errorf("node file %s: mode %q is not an octal mode", f.Path, f.Mode)
 	}
@@ -140,4 +163,34 @@ func (f *NodeFile) Run(ctx context.Context, env Env) ([]string, error) {
 		return nil, err
 	}
 	return []string{fmt.Sprintf("wrote %s on %s", f.Path, f.Node)}, nil
+}
+
+// replace edits the file: every occurrence of Old becomes New. The file is
+// written back without a mode, so it keeps its own (a static pod
+// manifest's 0600).
+func (f *NodeFile) replace(ctx context.Context, exec lab.Execer) ([]string, error) {
+	r := f.Replace
+	if r.Old == "" || r.Old == r.New {
+		return nil, fmt.Errorf("node file %s: replace needs old text, different from new", f.Path)
+	}
+	data, found, err := lab.ReadNodeFile(ctx, exec, f.Node, f.Path)
+	switch {
+	case err != nil:
+		return nil, err
+	case !found:
+		return nil, fmt.Errorf("replace in %s on %s: no such file", f.Path, f.Node)
+	}
+	n := strings.Count(string(data), r.Old)
+	if n == 0 {
+		return nil, fmt.Errorf("replace in %s on %s: the file does not contain %q; nothing was changed", f.Path, f.Node, r.Old)
+	}
+	edited := strings.ReplaceAll(string(data), r.Old, r.New)
+	if err := lab.WriteNodeFile(ctx, exec, f.Node, f.Path, []byte(edited), ""); err != nil {
+		return nil, err
+	}
+	times := "once"
+	if n > 1 {
+		times = fmt.Sprintf("%d times", n)
+	}
+	return []string{fmt.Sprintf("replaced %q with %q in %s on %s (%s)", r.Old, r.New, f.Path, f.Node, times)}, nil
 }

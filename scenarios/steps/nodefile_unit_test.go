@@ -85,7 +85,7 @@ func TestNodeFileUnit(t *testing.T) {
 		"nodeFile: {node: cp, path: /opt/course/../../etc/passwd, content: x}":                "must be an absolute path without ..",
 		"nodeFile: {node: cp, path: " + sched + ", moveTo: /root/kube-scheduler.yaml}":        "step.nodeFile.moveTo: \"/root/kube-scheduler.yaml\" is not a node file that reset restores",
 		"nodeFile: {node: cp, path: " + sched + ", moveTo: " + sched + "}":                    "step.nodeFile.moveTo: is path itself",
-		"nodeFile: {node: cp, path: /opt/course/x, content: x, remove: true}":                 "step.nodeFile: set exactly one of content, from, moveTo and remove",
+		"nodeFile: {node: cp, path: /opt/course/x, content: x, remove: true}":                 "step.nodeFile: set exactly one of content, from, moveTo, remove and replace",
 		"nodeFile: {node: cp, path: /opt/course/x}":                                           "set exactly one of",
 		"nodeFile: {node: cp, path: /opt/course/x, from: files/missing.yaml}":                 "step.nodeFile.from: read files/missing.yaml",
 		"nodeFile: {node: cp, path: /opt/course/x, from: ../x}":                               "must be a relative path inside its folder",
@@ -96,6 +96,12 @@ func TestNodeFileUnit(t *testing.T) {
 		"nodeFile: {path: /opt/course/x, content: x}":                                         "step.nodeFile.node: required",
 		"nodeFile: {node: cp, path: /opt/course/x, content: x, user: root}":                   "step.nodeFile.user: unknown field",
 		"nodeFile: {node: cp, path: /etc/systemd/system/kubelet.service.d/x.conf, moveTo: y}": "must be an absolute path",
+		"nodeFile: {node: cp, path: /opt/course/x, content: x, replace: {old: a, new: b}}":    "step.nodeFile: set exactly one of content, from, moveTo, remove and replace",
+		"nodeFile: {node: cp, path: /opt/course/x, replace: {new: b}}":                        "step.nodeFile.replace.old: required",
+		"nodeFile: {node: cp, path: /opt/course/x, replace: {old: a, new: a}}":                "step.nodeFile.replace.new: is old itself",
+		"nodeFile: {node: cp, path: /opt/course/x, replace: {old: a}, mode: \"0600\"}":        "step.nodeFile.mode: only a file written (content or from) has a mode (replace keeps the file's)",
+		"nodeFile: {node: cp, path: /opt/course/x, replace: {old: a, with: b}}":               "step.nodeFile.replace.with: unknown field",
+		"nodeFile: {node: cp, path: /etc/kubernetes/admin.conf, replace: {old: a, new: b}}":   "is not a node file that reset restores",
 	})
 
 	// A static pod manifest names the images an offline lab must load.
@@ -112,4 +118,67 @@ func TestNodeFileUnit(t *testing.T) {
 	if s, _ := parse(t, "nodeFile: {node: cp, path: /opt/course/x, remove: true}"); s.Node() != "cp" || len(s.Changes(nil)) != 1 || s.Changes(nil)[0].Object.Kind != "Node" {
 		t.Errorf("node %q, changes %+v: want node cp, a change of the Node", s.Node(), s.Changes(nil))
 	}
+
+	t.Run("replace", testNodeFileReplace)
+}
+
+// testNodeFileReplace: the replace form edits a file where it is, every
+// occurrence, keeping its mode; text that is not there (or no file) fails
+// the step, naming the file and the text, and changes nothing.
+func testNodeFileReplace(t *testing.T) {
+	ctx := context.Background()
+	env, nodes := nodeLab(t, nil)
+	const sched = "/etc/kubernetes/manifests/kube-scheduler.yaml"
+	manifest := "metadata: {name: kube-scheduler}\nspec: {containers: [{name: kube-scheduler, command: [kube-scheduler]}]}\n"
+	nodes.SetFile("cp", sched, manifest)
+	nodes.SetFileMode("cp", sched, 0o600)
+
+	changed := validRun(t, env, "nodeFile: {node: cp, path: "+sched+", replace: {old: kube-scheduler, new: kube-schedulr}}")
+	if want := []string{`replaced "kube-scheduler" with "kube-schedulr" in ` + sched + " on cp (3 times)"}; !equal(changed, want) {
+		t.Errorf("changed %q, want %q", changed, want)
+	}
+	got, _ := nodes.File("cp", sched)
+	if want := strings.ReplaceAll(manifest, "kube-scheduler", "kube-schedulr"); got != want {
+		t.Errorf("file\n%s\nwant\n%s", got, want)
+	}
+	if m, _ := nodes.FileMode("cp", sched); m != 0o600 {
+		t.Errorf("mode %v, want the file's 0600 kept", m)
+	}
+	nodes.SetFile("w1", "/var/lib/kubelet/config.yaml", "staticPodPath: /etc/kubernetes/manifests\n")
+	changed = validRun(t, env, "nodeFile: {node: w1, path: /var/lib/kubelet/config.yaml, replace: {old: /etc/kubernetes/manifests, new: /etc/kubernetes/manifest}}")
+	if want := []string{`replaced "/etc/kubernetes/manifests" with "/etc/kubernetes/manifest" in /var/lib/kubelet/config.yaml on w1 (once)`}; !equal(changed, want) {
+		t.Errorf("changed %q, want %q", changed, want)
+	}
+
+	// Text the file lacks, and a file that is not there: an error naming
+	// both, and no write.
+	before := len(nodes.Calls())
+	for src, want := range map[string]string{
+		"nodeFile: {node: cp, path: " + sched + ", replace: {old: kube-scheduler, new: x}}":          `replace in ` + sched + ` on cp: the file does not contain "kube-scheduler"; nothing was changed`,
+		"nodeFile: {node: cp, path: /etc/kubernetes/manifests/nope.yaml, replace: {old: a, new: b}}": "replace in /etc/kubernetes/manifests/nope.yaml on cp: no such file",
+	} {
+		s, _ := parse(t, src)
+		if changed, err := s.Run(ctx, env); err == nil || err.Error() != want || len(changed) > 0 {
+			t.Errorf("%s: changed %q, err %v; want %q", src, changed, err, want)
+		}
+	}
+	for _, c := range nodes.Calls()[before:] {
+		if c.Argv[0] != "sh" || !strings.Contains(c.Argv[2], "cat --") {
+			t.Errorf("a failed replace ran %q; want only reads", c.Argv)
+		}
+	}
+	if got, _ := nodes.File("cp", sched); got != strings.ReplaceAll(manifest, "kube-scheduler", "kube-schedulr") {
+		t.Errorf("a failed replace changed the file: %q", got)
+	}
+	// Checked again when made in code.
+	for _, bad := range []*steps.NodeFile{
+		{Node: "cp", Path: sched, Replace: &steps.NodeFileReplace{Old: "", New: "x"}},
+		{Node: "cp", Path: sched, Replace: &steps.NodeFileReplace{Old: "x", New: "x"}},
+		{Node: "cp", Path: "/etc/kubernetes/admin.conf", Replace: &steps.NodeFileReplace{Old: "a", New: "b"}},
+	} {
+		if changed, err := (steps.Spec{Action: bad}).Run(ctx, env); err == nil || len(changed) > 0 {
+			t.Errorf("%+v: changed %q, err %v; want it refused", bad.Replace, changed, err)
+		}
+	}
+	needsKind(t, steps.Spec{Action: &steps.NodeFile{Node: "cp", Path: sched, Replace: &steps.NodeFileReplace{Old: "a", New: "b"}}})
 }

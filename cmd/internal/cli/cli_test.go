@@ -17,9 +17,14 @@ import (
 
 // The built-in scenarios, as `ckalab list` orders them.
 var builtinIDs = []string{
-	"daemonset-everywhere", "drain-worker", "kubeconfig-context", "local-storage",
-	"quota-vs-limitrange", "rbac-deployer", "taint-toleration",
+	"controlplane-broken", "daemonset-everywhere", "drain-worker", "kubeconfig-context",
+	"kubelet-broken", "local-storage", "node-notready", "quota-vs-limitrange", "rbac-deployer",
+	"service-no-endpoints", "static-pod", "taint-toleration",
 }
+
+// The built-in scenarios that act inside nodes: a lab needs kubelets and
+// node access (kind) to run them.
+var nodeScenarioIDs = []string{"controlplane-broken", "kubelet-broken", "node-notready", "static-pod"}
 
 func TestVersion(t *testing.T) {
 	h := newHarness(t)
@@ -144,7 +149,7 @@ func TestScenarioValidate(t *testing.T) {
 				file + `:19: checks[0].points: got 0, want 1 or more`,
 				file + `:19: checks[0].title: required: one line saying what is checked`,
 				file + `:26: checks[1].id: duplicate id "first"`,
-				file + `:29: checks[1].frobnicate: unknown field (check kinds: absent, answerFile, canI, componentHealth, match, nodeCommand, nodeFile, podLogs, ready, staticPod, tolerates)`,
+				file + `:29: checks[1].frobnicate: unknown field (check kinds: absent, answerFile, canI, componentHealth, etcdSnapshot, match, metrics, nodeCommand, nodeFile, podExec, podLogs, ready, staticPod, tolerates, traffic)`,
 				file + `:34: solution.steps[0]: no action: want one of apply, patch, delete, wait, drain, taint, writeFile, nodeFile, nodeService, nodeCommand`,
 			}
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")

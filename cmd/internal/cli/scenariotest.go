@@ -19,7 +19,10 @@ type scenarioTestOptions struct {
 	// Scenarios are catalog ids or paths (scenario.yaml or its folder).
 	Scenarios []string
 	All       bool
-	Output    string
+	// Vars pin some of the scenarios' vars to one value; the others take
+	// every value.
+	Vars   map[string]string
+	Output string
 }
 
 func (a *app) scenarioTestCommand() *cobra.Command {
@@ -30,7 +33,11 @@ func (a *app) scenarioTestCommand() *cobra.Command {
 		Long: `For each scenario: set it up and check that no check passes; apply the reference
 solution and check full marks; grade twice and check that the results agree and no object
 changed; set up again for each alternative (full marks) and each wrong answer (not full
-marks); clean up. A path (scenario.yaml or its folder) tests a scenario outside the catalog.`,
+marks); clean up. A path (scenario.yaml or its folder) tests a scenario outside the catalog.
+
+A scenario with vars (per-attempt values, such as the cause of a troubleshooting task) is
+proved once for every combination of their values, since a retake may draw any of them;
+--var name=value pins a var to one value.`,
 		ValidArgsFunction: a.completeScenarios,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Scenarios = args
@@ -38,6 +45,7 @@ marks); clean up. A path (scenario.yaml or its folder) tests a scenario outside 
 		},
 	}
 	cmd.Flags().BoolVar(&opts.All, "all", false, "test every scenario of the catalog")
+	cmd.Flags().StringToStringVar(&opts.Vars, "var", nil, "pin a var to one `name=value` (repeatable; the others take every value)")
 	outputFlag(cmd, &opts.Output, "text", "json")
 	return cmd
 }
@@ -63,29 +71,40 @@ func runScenarioTest(ctx context.Context, opts *scenarioTestOptions) error {
 	io := a.env.IO
 	c := io.Colors()
 	var reports []runner.TestReport
-	failed := 0
+	failed, tested := 0, 0
 	for _, arg := range ids {
-		sc, err := a.loadForTest(s, arg)
+		variants, err := a.loadVariants(s, arg, opts.Vars)
 		if err != nil {
 			return err
 		}
-		if err := s.runner.CheckCapabilities(sc); err != nil {
-			fmt.Fprintf(io.ErrOut, "%s %s: skipped: %v\n", c.Yellow("-"), sc.ID, err)
+		if err := s.runner.CheckCapabilities(variants[0]); err != nil {
+			fmt.Fprintf(io.ErrOut, "%s %s: skipped: %v\n", c.Yellow("-"), variants[0].ID, err)
 			continue
 		}
-		fmt.Fprintf(io.ErrOut, "%s\n", c.Bold(sc.ID))
-		if err := a.ensureImages(ctx, s, sc); err != nil {
-			return err
+		tested++
+		for _, sc := range variants {
+			title := sc.ID
+			if len(sc.Drawn) > 0 {
+				title += " (" + scenarios.DescribeVars(sc.Drawn) + ")"
+			}
+			fmt.Fprintf(io.ErrOut, "%s\n", c.Bold(title))
+			if err := a.ensureImages(ctx, s, sc); err != nil {
+				return err
+			}
+			rep := s.runner.Test(ctx, sc, runner.TestOptions{Now: a.env.Now})
+			a.printStages(rep)
+			if !rep.OK {
+				failed++
+			}
+			reports = append(reports, rep)
 		}
-		rep := s.runner.Test(ctx, sc, runner.TestOptions{Now: a.env.Now})
-		a.printStages(rep)
-		if !rep.OK {
-			failed++
-		}
-		reports = append(reports, rep)
 	}
 	err = a.render(opts.Output, reports, func() error {
-		fmt.Fprintf(io.Out, "%d scenario(s) tested, %d failed\n", len(reports), failed)
+		if tested == len(reports) {
+			fmt.Fprintf(io.Out, "%d scenario(s) tested, %d failed\n", tested, failed)
+		} else {
+			fmt.Fprintf(io.Out, "%d scenario(s) tested in %d runs (one per combination of their vars), %d failed\n", tested, len(reports), failed)
+		}
 		return nil
 	})
 	if err != nil {
@@ -113,10 +132,34 @@ func (a *app) printStages(rep runner.TestReport) {
 	}
 }
 
-// loadForTest loads a catalog id, or a scenario file or folder by path.
-func (a *app) loadForTest(s *session, arg string) (*scenarios.Scenario, error) {
+// loadVariants loads a catalog id, or a scenario file or folder by path,
+// once for every combination of its vars' values (fixed pins some).
+func (a *app) loadVariants(s *session, arg string, fixed map[string]string) ([]*scenarios.Scenario, error) {
+	load := func(vars map[string]string) (*scenarios.Scenario, error) { return a.loadForTest(s, arg, vars) }
+	first, err := load(nil)
+	if err != nil {
+		return nil, err
+	}
+	combos, err := scenarios.VarCombinations(first.Vars, fixed)
+	if err != nil {
+		return nil, usageError("%s: %v", first.ID, err)
+	}
+	out := make([]*scenarios.Scenario, 0, len(combos))
+	for _, vars := range combos {
+		sc, err := load(vars)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sc)
+	}
+	return out, nil
+}
+
+// loadForTest loads a catalog id, or a scenario file or folder by path,
+// with the given vars (nil: each var's first value).
+func (a *app) loadForTest(s *session, arg string, vars map[string]string) (*scenarios.Scenario, error) {
 	if s.catalog.Has(arg) {
-		return s.catalog.Load(arg, s.runner.TemplateData(arg, nil))
+		return s.catalog.Load(arg, s.runner.TemplateData(arg, vars))
 	}
 	if strings.ContainsAny(arg, "/.") {
 		file := scenarioFile(arg)
@@ -124,7 +167,7 @@ func (a *app) loadForTest(s *session, arg string) (*scenarios.Scenario, error) {
 		if err != nil {
 			return nil, err
 		}
-		return a.loader().ParseFile(file, s.runner.TemplateData(first.ID, nil))
+		return a.loader().ParseFile(file, s.runner.TemplateData(first.ID, vars))
 	}
 	_, err := s.catalog.Load(arg, scenarios.DefaultTemplateData())
 	return nil, errors.Join(err)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -161,17 +162,21 @@ func TestSimLabEndToEnd(t *testing.T) {
 	r = h.expect(cli.ExitNoLab, "ssh", "ckalab-worker", "--", "true")
 	contains(t, "ssh on the sim", r.stderr, "ERROR: the sim lab has no nodes to log into; start a lab that has: ckalab lab up --provider kind\n")
 
-	// list marks every scenario runnable.
+	// list marks every scenario runnable, but those that act inside nodes.
 	r = h.expect(cli.ExitOK, "list")
 	for _, id := range builtinIDs {
+		mark := "✓"
+		if slices.Contains(nodeScenarioIDs, id) {
+			mark = "✗"
+		}
 		found := false
 		for _, l := range strings.Split(r.stdout, "\n") {
-			if f := strings.Fields(l); len(f) > 6 && f[0] == id && f[5] == "✓" {
+			if f := strings.Fields(l); len(f) > 6 && f[0] == id && f[5] == mark {
 				found = true
 			}
 		}
 		if !found {
-			t.Errorf("list: %s is not marked runnable:\n%s", id, r.stdout)
+			t.Errorf("list: %s is not marked %s:\n%s", id, mark, r.stdout)
 		}
 	}
 	lacks(t, "list stderr", r.stderr, "no lab reachable")
@@ -184,8 +189,8 @@ func TestSimLabEndToEnd(t *testing.T) {
 		t.Fatalf("list -o json: %v\n%s", err, r.stdout)
 	}
 	for _, e := range entries {
-		if e.Runnable == nil || !*e.Runnable {
-			t.Errorf("list -o json: %s not runnable", e.ID)
+		if want := !slices.Contains(nodeScenarioIDs, e.ID); e.Runnable == nil || *e.Runnable != want {
+			t.Errorf("list -o json: %s runnable %v, want %v", e.ID, e.Runnable, want)
 		}
 	}
 

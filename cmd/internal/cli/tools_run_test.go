@@ -57,8 +57,13 @@ func TestRunScenarioValidateConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "✓ " + filepath.Join(dir, "scenario.yaml") + ": taint-toleration, 3 checks, 5 points\n" +
-		"SCENARIO       CONFLICTS WITH     BOTH OWN\n" +
-		"drain-worker   taint-toleration   node ckalab-worker\n"
+		"SCENARIO         CONFLICTS WITH     BOTH OWN\n" +
+		"drain-worker     static-pod         node ckalab-worker\n" +
+		"drain-worker     taint-toleration   node ckalab-worker\n" +
+		"kubelet-broken   node-notready      node ckalab-worker2\n" +
+		"kubelet-broken   static-pod         node ckalab-worker2\n" +
+		"node-notready    static-pod         node ckalab-worker2\n" +
+		"static-pod       taint-toleration   node ckalab-worker\n"
 	if r.out.String() != want {
 		t.Errorf("validate --conflicts %s:\n%s\nwant\n%s", dir, r.out, want)
 	}
@@ -110,5 +115,28 @@ func TestRunDoctorWithoutKubectl(t *testing.T) {
 	}
 	if res.OK || !failed["kubectl"] {
 		t.Errorf("doctor -o json without kubectl: ok %v, failed %v", res.OK, failed)
+	}
+}
+
+// TestRunScenarioTestVarErrors: a --var the scenario does not declare, or
+// a value it does not list, is a usage error before the lab changes.
+func TestRunScenarioTestVarErrors(t *testing.T) {
+	r := newRunApp(t)
+	open, _ := r.fakeSession(t)
+	for _, tc := range []struct{ id, vars, want string }{
+		{"taint-toleration", "cause=moved", "taint-toleration: var cause: the scenario declares no vars"},
+		{"controlplane-broken", "causes=moved", "controlplane-broken: var causes: not declared (the scenario's vars: cause, component)"},
+		{"controlplane-broken", "cause=deleted", `controlplane-broken: var cause: "deleted" is not one of its values (moved, hidden)`},
+	} {
+		vars, want := tc.vars, tc.want
+		name, value, _ := strings.Cut(vars, "=")
+		err := runScenarioTest(context.Background(), &scenarioTestOptions{app: r.app, session: open, Scenarios: []string{tc.id}, Vars: map[string]string{name: value}, Output: "text"})
+		wantExit(t, "--var "+vars, err, ExitUsage)
+		if err == nil || err.Error() != want {
+			t.Errorf("--var %s: %v, want %q", vars, err, want)
+		}
+	}
+	if r.errOut.Len() != 0 {
+		t.Errorf("a usage error started testing: %s", r.errOut)
 	}
 }

@@ -24,6 +24,7 @@ CNI_PLUGINS_VERSION=v1.10.0
 CRI_TOOLS_VERSION=v1.37.0
 KNP_VERSION=v0.8.0          # sigs.k8s.io/kube-network-policies
 LPP_VERSION=v0.0.30         # github.com/rancher/local-path-provisioner
+METRICS_SERVER_VERSION=v0.9.0 # sigs.k8s.io/metrics-server (v0.9.1 needs go >= 1.26.10)
 KIND_VERSION=v0.33.0        # source of the node's base files (images/base/files)
 NETD_VERSION=v0.1.0
 DEBIAN_SUITE=bookworm
@@ -51,6 +52,7 @@ IMG_COREDNS=registry.k8s.io/coredns/coredns:$COREDNS_VERSION
 IMG_PAUSE=registry.k8s.io/pause:$PAUSE_VERSION
 IMG_KNP=registry.k8s.io/networking/kube-network-policies:$KNP_VERSION
 IMG_LPP=docker.io/rancher/local-path-provisioner:$LPP_VERSION
+IMG_METRICS_SERVER=registry.k8s.io/metrics-server/metrics-server:$METRICS_SERVER_VERSION
 IMG_NETD=docker.io/ckalab/netd:$NETD_VERSION
 IMG_BUSYBOX=docker.io/library/busybox:1.36
 IMG_NGINX=docker.io/library/nginx:1.27
@@ -173,6 +175,14 @@ build_coredns() {
 build_lpp() {
 	CGO_ENABLED=0 go_install local-path-provisioner "github.com/rancher/local-path-provisioner@$LPP_VERSION" \
 		-ldflags "-s -w -X main.VERSION=$LPP_VERSION"
+}
+
+# metrics-server, which the metrics-server scenario installs (it is not a
+# cluster default): version ldflags as upstream's Makefile sets them.
+build_metrics_server() {
+	CGO_ENABLED=0 go_install metrics-server "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" \
+		-ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION"
+	[[ $("$BIN/metrics-server" --version) == "$METRICS_SERVER_VERSION" ]] || die "metrics-server is not $METRICS_SERVER_VERSION"
 }
 
 # kube-network-policies queues new pod connections to userspace with the
@@ -303,6 +313,9 @@ images_addons() {
 	simple_image "$IMG_NETD" "$IMG_NET_BASE" 'ENTRYPOINT ["/usr/local/bin/netd"]' "$BIN/netd:/usr/local/bin/netd"
 	simple_image "$IMG_LPP" "$IMG_STATIC_BASE" 'CMD ["local-path-provisioner"]' \
 		"$BIN/local-path-provisioner:/usr/bin/local-path-provisioner"
+	# upstream's image is distroless/static with the binary at /; its
+	# manifest runs it as uid 1000 (runAsNonRoot) with an emptyDir on /tmp
+	simple_image "$IMG_METRICS_SERVER" "$IMG_STATIC_BASE" 'ENTRYPOINT ["/metrics-server"]' "$BIN/metrics-server:/metrics-server"
 }
 
 # Debian packages for a workload image: apt on this machine resolves what the
@@ -449,13 +462,12 @@ preload_images() {
 	trap 'docker rm -f '"$name"' >/dev/null 2>&1 || true' EXIT
 	docker exec "$name" bash -c 'nohup containerd >/var/log/containerd-preload.log 2>&1 &'
 	docker exec "$name" bash -ec 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done; cat /var/log/containerd-preload.log; exit 1'
-	# nginx and redis are scenario workloads, not cluster parts: like kind's
-	# own node image, this one leaves them out; ckalab loads them from its
-	# image cache at lab up and start (busybox stays: local-path's helper).
-	local skip
-	skip="$(basename "$(img_file "$IMG_NGINX")") $(basename "$(img_file "$IMG_REDIS")")"
-	docker exec -e SKIP="$skip" "$name" bash -ec 'for f in /images/*.tar; do
-		case " $SKIP " in *" ${f##*/} "*) continue ;; esac
+	# Unlike kind's own node image, the scenarios' workload images (nginx,
+	# redis, busybox) are preloaded too: loading them into three nodes one
+	# after another took about 30 s of every `lab up`. ckalab still loads
+	# from its image cache what a node lacks (an image a newer scenario
+	# names), at lab up and start.
+	docker exec "$name" bash -ec 'for f in /images/*.tar; do
 		ctr --namespace=k8s.io images import --label=io.cri-containerd.pinned=pinned --all-platforms --no-unpack --digests "$f" \
 			>/dev/null 2> >(grep -v "DEPRECATION: The support for cgroup v1" >&2 || true)
 	done
@@ -466,11 +478,8 @@ preload_images() {
 	cat "$CACHE/preloaded-images.txt" >&2
 	local want
 	for want in "$IMG_APISERVER" "$IMG_KCM" "$IMG_SCHEDULER" "$IMG_PROXY" "$IMG_ETCD" "$IMG_COREDNS" "$IMG_PAUSE" \
-		"$IMG_KNP" "$IMG_NETD" "$IMG_LPP" "$IMG_BUSYBOX"; do
+		"$IMG_KNP" "$IMG_NETD" "$IMG_LPP" "$IMG_BUSYBOX" "$IMG_NGINX" "$IMG_REDIS" "$IMG_METRICS_SERVER"; do
 		grep -qxF "$want" "$CACHE/preloaded-images.txt" || die "image $want missing after import"
-	done
-	for want in "$IMG_NGINX" "$IMG_REDIS"; do
-		! grep -qxF "$want" "$CACHE/preloaded-images.txt" || die "workload image $want preloaded"
 	done
 	# every image kubeadm will ask for must be there
 	docker run --rm --network none --entrypoint kubeadm "$IMG_NODE_ROOTFS" config images list --kubernetes-version "$K8S_VERSION" |
@@ -509,6 +518,10 @@ pause_hash=$(hash_of pause)
 # edit here rebuilds them and what is made from them.
 pkgs_hash=$(printf %s "$NODE_PACKAGES" | sha256sum | cut -c1-12)
 rootfs_hash=$( (printf %s "$pkgs_hash"; declare -f node_rootfs render_manifest) | sha256sum | cut -c1-12)
+# metrics-server's binary and the add-on images (it is one of them), and so
+# the preload and the node image, follow its version and these steps' code.
+ms_hash=$( (printf %s "$METRICS_SERVER_VERSION"; declare -f build_metrics_server) | sha256sum | cut -c1-12)
+addons_hash=$( (printf %s "$ms_hash"; declare -f images_addons) | sha256sum | cut -c1-12)
 steps=(
 	"bin-kubernetes:build_kubernetes"
 	"bin-etcd:build_etcd"
@@ -518,6 +531,7 @@ steps=(
 	"bin-crictl:build_crictl"
 	"bin-coredns:build_coredns"
 	"bin-local-path:build_lpp"
+	"bin-metrics-server-$ms_hash:build_metrics_server"
 	"bin-knp-$knp_hash:build_knp"
 	"bin-netd-$netd_hash:build_netd"
 	"bin-pause-$pause_hash:build_pause"
@@ -525,11 +539,11 @@ steps=(
 	"rootfs-net:rootfs_net"
 	"images-bases-$files_hash:image_bases"
 	"images-k8s-$pause_hash-$files_hash:images_k8s"
-	"images-addons-$netd_hash-$knp_hash-$files_hash:images_addons"
+	"images-addons-$netd_hash-$knp_hash-$files_hash-$addons_hash:images_addons"
 	"images-workload-$bb_hash:images_workload"
 	"node-rootfs-$files_hash-$rootfs_hash:node_rootfs"
-	"preload-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash-$rootfs_hash:preload_images"
-	"node-image-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash-$rootfs_hash:node_image"
+	"preload-all-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash-$rootfs_hash-$addons_hash:preload_images"
+	"node-image-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash-$rootfs_hash-$addons_hash:node_image"
 )
 
 # preflight: tools, and a Docker daemon

@@ -23,7 +23,7 @@ const (
 	writeScript      = `mkdir -p "$(dirname "$1")" && cat > "$1"`
 	chmodScript      = writeScript + ` && chmod "$2" "$1"`
 	moveScript       = `mkdir -p "$(dirname "$2")" && mv -f -- "$1" "$2"`
-	listScriptSHA256 = "30fa30bbd3fc7be7b59ea859d1ce5b005662d3a5a7f367fa51cc3be37dd1439d"
+	listScriptSHA256 = "f8e567ce262eda3f89d88b743a2479c51be2e6041b21786cd6e369db6998ddee"
 )
 
 // nodeScript is the Go version of a script of lab/nodeops.go; it is given
@@ -123,7 +123,7 @@ func listFiles(args []string) int {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("F %s %s\n", b(p), base64.StdEncoding.EncodeToString(data))
+		fmt.Printf("F %s %s %s\n", b(p), lsMode(fi.Mode()), base64.StdEncoding.EncodeToString(data))
 		return nil
 	}
 	var walk func(dir string) error
@@ -174,4 +174,30 @@ func unitWord(verb, unit string) string {
 		return w
 	}
 	return "-"
+}
+
+// lsMode is a regular file's mode as `ls -l` prints it: "-rw-------",
+// "-rwsr-xr-x" (Go's FileMode.String writes the special bits otherwise).
+func lsMode(m fs.FileMode) string {
+	out := []byte("----------")
+	for i, c := range "rwxrwxrwx" {
+		if m&(1<<(8-i)) != 0 {
+			out[1+i] = byte(c)
+		}
+	}
+	for _, sp := range []struct {
+		bit    fs.FileMode
+		at     int
+		letter byte
+	}{{fs.ModeSetuid, 3, 's'}, {fs.ModeSetgid, 6, 's'}, {fs.ModeSticky, 9, 't'}} {
+		if m&sp.bit == 0 {
+			continue
+		}
+		if out[sp.at] == 'x' {
+			out[sp.at] = sp.letter
+		} else {
+			out[sp.at] = sp.letter - 'a' + 'A'
+		}
+	}
+	return string(out)
 }

@@ -1,0 +1,4 @@
+package checks
+
+// DateRenderings is dateRenderings, for the tests of the certificate fact.
+var DateRenderings = dateRenderings
