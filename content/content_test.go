@@ -21,13 +21,13 @@ var expectedLessons = []struct {
 	{"daemonsets", "workloads-and-scheduling", []string{"daemonset-everywhere"}},
 	{"cordon-and-drain", "cluster-architecture", []string{"drain-worker"}},
 	{"kubeconfig", "cluster-architecture", []string{"kubeconfig-context"}},
-	{"kubeadm-bootstrap", "cluster-architecture", []string{}},
-	{"container-runtime", "cluster-architecture", []string{"node-notready"}},
+	{"kubeadm-bootstrap", "cluster-architecture", []string{"kubeadm-certs"}},
+	{"container-runtime", "cluster-architecture", []string{"node-notready", "crictl-inspect"}},
 	{"static-pods", "cluster-architecture", []string{"static-pod", "controlplane-broken"}},
-	{"network-policies", "services-and-networking", []string{}},
-	{"etcd-backup-restore", "cluster-architecture", []string{}},
+	{"network-policies", "services-and-networking", []string{"netpol-deny-ingress", "netpol-cross-namespace"}},
+	{"etcd-backup-restore", "cluster-architecture", []string{"etcd-backup"}},
 	{"node-troubleshooting", "troubleshooting", []string{"kubelet-broken"}},
-	{"metrics-server", "troubleshooting", []string{}},
+	{"metrics-server", "troubleshooting", []string{"metrics-server"}},
 	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints"}},
 }
 
@@ -151,6 +151,12 @@ func TestSeedScenariosLinkedOnce(t *testing.T) {
 		{"kubelet-broken", "node-troubleshooting"},
 		{"node-notready", "container-runtime"},
 		{"service-no-endpoints", "services-and-endpoints"},
+		{"netpol-deny-ingress", "network-policies"},
+		{"netpol-cross-namespace", "network-policies"},
+		{"metrics-server", "metrics-server"},
+		{"kubeadm-certs", "kubeadm-bootstrap"},
+		{"crictl-inspect", "container-runtime"},
+		{"etcd-backup", "etcd-backup-restore"},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
 			var linking []string

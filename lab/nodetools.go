@@ -98,6 +98,8 @@ type nodeCommand struct {
 	// folders) the command writes (nil for a read-only entry); the
 	// caller fills in Command.
 	writes func(args []string) ([]NodeWrite, error)
+	// folder: what it writes is a folder (for messages).
+	folder bool
 }
 
 func (c nodeCommand) String() string { return strings.Join(c.prefix, " ") }
@@ -142,7 +144,7 @@ func nodeCommands() []nodeCommand {
 		// task), only under EtcdRestoreDir, which reset removes (after
 		// putting etcd back on its own data); snapshot status reads a
 		// snapshot file (did the backup task produce a valid one?).
-		{prefix: []string{"etcdutl", "snapshot", "restore"}, args: restoreArgs(restore), writes: restoreWrites(restore)},
+		{prefix: []string{"etcdutl", "snapshot", "restore"}, args: restoreArgs(restore), writes: restoreWrites(restore), folder: true},
 		{prefix: []string{"etcdutl", "snapshot", "status"}, args: etcdutl.check, readOnly: true},
 		{prefix: []string{"etcdutl", "version"}, args: etcdutl.check, readOnly: true},
 		// openssl x509 prints a certificate's subject, SANs, issuer and
@@ -237,6 +239,8 @@ func AllowedNodeCommand(argv []string, use NodeCommandUse) ([]NodeWrite, error) 
 func refusal(argv []string, use NodeCommandUse, programs, ofProgram []string, writing *nodeCommand) error {
 	var hint string
 	switch {
+	case writing != nil && writing.folder:
+		hint = fmt.Sprintf("; %s writes a folder: a step may run it, a check only looks", writing)
 	case writing != nil:
 		hint = fmt.Sprintf("; %s writes a file: a step may run it, a check only looks", writing)
 	case strings.Contains(argv[0], "/"):

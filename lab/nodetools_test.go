@@ -96,7 +96,7 @@ func TestAllowedNodeCommandReadOnly(t *testing.T) {
 		{`[etcdctl, snapshot, save, /tmp/x.db]`, `"etcdctl snapshot save /tmp/x.db" is not one of the read-only commands nodeCommand runs; of etcdctl it runs etcdctl get, etcdctl endpoint health, etcdctl endpoint status, etcdctl member list, etcdctl version (each first, before its options); etcdctl snapshot save writes a file: a step may run it, a check only looks`},
 		{`[etcdctl, put, k, v]`, "of etcdctl it runs"},
 		{`[etcdctl, watch, k]`, "of etcdctl it runs"},
-		{`[etcdutl, snapshot, restore, /x.db]`, "of etcdutl it runs etcdutl snapshot status"},
+		{`[etcdutl, snapshot, restore, /x.db]`, "of etcdutl it runs etcdutl snapshot status, etcdutl version (each first, before its options); etcdutl snapshot restore writes a folder: a step may run it, a check only looks"},
 		{`[crictl, rm, abc]`, "of crictl it runs"},
 		{`[crictl, stop, abc]`, "of crictl it runs"},
 		{`[systemctl, stop, kubelet]`, "of systemctl it runs"},
@@ -144,6 +144,12 @@ func TestAllowedNodeCommandMayWrite(t *testing.T) {
 	for src, want := range map[string][]NodeWrite{
 		`[etcdctl, snapshot, save, /opt/course/3/etcd.db, --cacert=/etc/kubernetes/pki/etcd/ca.crt, --cert, /etc/kubernetes/pki/etcd/server.crt]`: {
 			{Command: "etcdctl snapshot save", Path: "/opt/course/3/etcd.db"}, {Command: "etcdctl snapshot save", Path: "/opt/course/3/etcd.db.part"}},
+		// A restore makes one data folder under EtcdRestoreDir (the step
+		// checks that reset removes it), from a snapshot under /opt/course/.
+		`[etcdutl, snapshot, restore, /opt/course/2/etcd-backup.db, --data-dir, /var/lib/etcd-from-backup]`: {
+			{Command: "etcdutl snapshot restore", Path: "/var/lib/etcd-from-backup", Folder: true}},
+		`[etcdutl, snapshot, restore, --data-dir=/var/lib/etcd-from-backup/2041, /opt/course/2/etcd-backup.db, --name, cp, --initial-cluster, "cp=https://127.0.0.1:2380", --initial-cluster-token=t, --initial-advertise-peer-urls, "https://127.0.0.1:2380", --bump-revision, "1000000000", --mark-compacted, -w, json]`: {
+			{Command: "etcdutl snapshot restore", Path: "/var/lib/etcd-from-backup/2041", Folder: true}},
 		`[crictl, ps, --name, etcd, -q]`:      nil,
 		`[systemctl, is-active, kubelet]`:     nil,
 		`[cat, /var/lib/kubelet/config.yaml]`: nil,
@@ -170,6 +176,27 @@ func TestAllowedNodeCommandMayWrite(t *testing.T) {
 		`[etcdctl, snapshot, save, /opt/a, /opt/b]`:                     "etcdctl snapshot save: it writes one file, /opt/a: give it no other argument (/opt/b)",
 		`[etcdctl, snapshot, save, /opt/a, --endpoints, x, --, /opt/b]`: "it writes one file, /opt/a: give it no other argument (/opt/b)",
 		`[etcdctl, snapshot, save, /opt/a, --debug]`:                    "etcdctl snapshot save: flag --debug is not one",
+		// Restores: only into EtcdRestoreDir, never over etcd's own data,
+		// from a snapshot under /opt/course/, with its hash checked and
+		// its WAL in the data folder.
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir, /var/lib/etcd]`:                                         `etcdutl snapshot restore: --data-dir "/var/lib/etcd": restore into /var/lib/etcd-from-backup or a folder in it`,
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup2]`:                             `--data-dir "/var/lib/etcd-from-backup2": restore into /var/lib/etcd-from-backup`,
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup/../etcd]`:                      `restore into /var/lib/etcd-from-backup or a folder in it (an absolute path without ..`,
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup/]`:                             `restore into /var/lib/etcd-from-backup or a folder in it`,
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=var/lib/etcd-from-backup]`:                               `restore into /var/lib/etcd-from-backup`,
+		`[etcdutl, snapshot, restore, /opt/course/b.db]`:                                                                    "etcdutl snapshot restore: give --data-dir once, a new folder under /var/lib/etcd-from-backup (got it 0 times)",
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup/a, --data-dir, /var/lib/etcd]`: "give --data-dir once",
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir]`:                                                        "etcdutl snapshot restore: flag --data-dir needs a value",
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir, --name, x]`:                                             "flag --data-dir needs a value",
+		`[etcdutl, snapshot, restore, --data-dir=/var/lib/etcd-from-backup]`:                                                "etcdutl snapshot restore: give it one snapshot file to restore, got 0",
+		`[etcdutl, snapshot, restore, /opt/course/a.db, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup]`:            "give it one snapshot file to restore, got 2 (/opt/course/a.db /opt/course/b.db)",
+		`[etcdutl, snapshot, restore, /var/lib/etcd/member/snap/db, --data-dir=/var/lib/etcd-from-backup]`:                  `"/var/lib/etcd/member/snap/db": the snapshot must be a file under /opt/course/`,
+		`[etcdutl, snapshot, restore, /opt/course/../../etc/x, --data-dir=/var/lib/etcd-from-backup]`:                       "the snapshot must be a file under /opt/course/",
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup, --skip-hash-check]`:           "etcdutl snapshot restore: flag --skip-hash-check is not allowed: a snapshot etcdctl snapshot save wrote carries a hash",
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup, --wal-dir, /var/lib/wal]`:     "flag --wal-dir is not allowed: etcd's WAL stays in the data folder",
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup, --timeout=0]`:                 "flag --timeout is not one nodeCommand allows for a restore; allowed: --data-dir --name",
+		`[etcdutl, snapshot, restore, /opt/course/b.db, --data-dir=/var/lib/etcd-from-backup, --, /opt/course/c.db]`:        "give it one snapshot file to restore, got 2",
+		`[etcdutl, defrag, --data-dir, /var/lib/etcd]`:                                                                      "etcdutl defrag --data-dir /var/lib/etcd may not run on a node: want one of etcdutl snapshot restore, etcdutl snapshot status, etcdutl version",
 	} {
 		writes, err := AllowedNodeCommand(argvOf(t, src), MayWrite)
 		if err == nil || !strings.Contains(err.Error(), want) || writes != nil {

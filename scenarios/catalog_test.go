@@ -19,11 +19,17 @@ import (
 
 var builtinIDs = []string{
 	"controlplane-broken",
+	"crictl-inspect",
 	"daemonset-everywhere",
 	"drain-worker",
+	"etcd-backup",
+	"kubeadm-certs",
 	"kubeconfig-context",
 	"kubelet-broken",
 	"local-storage",
+	"metrics-server",
+	"netpol-cross-namespace",
+	"netpol-deny-ingress",
 	"node-notready",
 	"quota-vs-limitrange",
 	"rbac-deployer",

@@ -98,6 +98,14 @@ func readProbe(protocol string, code int, stderr string, err error, took time.Du
 		return probeResult{refused, "connection refused (nothing listens on that port, or a Service has no endpoints)"}
 	case strings.Contains(stderr, "unreachable") || strings.Contains(stderr, "No route to host"):
 		return probeResult{unreachable, fmt.Sprintf("unreachable: %s", msg)}
+	// A tool that does not say why (the node image's nc wrapper prints
+	// "connection failed" either way) still tells by the time it took: a
+	// dropped packet gets no answer until the wait runs out; a refusal
+	// comes back at once.
+	case took >= probeWait:
+		return probeResult{timedOut, fmt.Sprintf("no answer within %s (%s)", probeWait, msg)}
+	case strings.Contains(stderr, "connection failed"):
+		return probeResult{refused, fmt.Sprintf("the connection failed after %s, well before the %s wait ran out: refused or reset, an answer, not a policy's drop (%s)", took, probeWait, msg)}
 	}
 	if msg == "" {
 		msg = "no message"

@@ -37,6 +37,14 @@ type ApplyOptions struct {
 	WaitNamespaces bool
 	// Interval between looks while waiting (default 100ms).
 	Interval time.Duration
+	// ControlPlaneTimeout bounds each wait while etcd goes back to its own
+	// data (a plan with Etcd): for etcd, for the control plane's old
+	// processes to stop and new ones to answer, for the API to compare
+	// the objects (default 3m).
+	ControlPlaneTimeout time.Duration
+
+	// apiReady says whether the API server answers (tests replace it).
+	apiReady func(context.Context, *lab.Cluster) error
 }
 
 func (o ApplyOptions) withDefaults() ApplyOptions {
@@ -46,16 +54,28 @@ func (o ApplyOptions) withDefaults() ApplyOptions {
 	if o.Interval <= 0 {
 		o.Interval = 100 * time.Millisecond
 	}
+	if o.ControlPlaneTimeout <= 0 {
+		o.ControlPlaneTimeout = 3 * time.Minute
+	}
+	if o.apiReady == nil {
+		o.apiReady = apiReady
+	}
 	return o
 }
 
 // Apply brings the lab back to its baseline. Learner-made objects go first
-// (pods without a grace period, then the rest, waiting until each is gone:
+// (pods with a 1 s grace period on Ready nodes, so that their containers
+// are stopped when they are gone, then the rest, waiting until each is gone:
 // a claim must be gone before its volume can go), then namespaces, nodes,
 // changed baseline objects and node files; last it waits until the mirror
-// pods of static pod manifests it removed are gone.
+// pods of static pod manifests it removed are gone. A plan that takes
+// etcd back to its own data (Etcd) goes the other way round: node files
+// first, etcd and the control plane, then the rest (etcd.go).
 func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) error {
 	opts = opts.withDefaults()
+	if len(p.Etcd) > 0 {
+		return p.applyEtcdFirst(ctx, c, opts)
+	}
 	if err := deleteTargets(ctx, c, p.Delete); err != nil {
 		return err
 	}
@@ -70,8 +90,8 @@ func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) err
 	}
 	// Pods a controller made while its owner was being deleted, and pods
 	// of namespaces an earlier reset deleted, would otherwise hold their
-	// namespace for their grace period (30 s; `sleep` ignores SIGTERM).
-	if err := forceDeletePods(ctx, c, append(slices.Clone(p.DeleteNamespaces), p.Terminating...)); err != nil {
+	// namespace for their own grace period (30 s; `sleep` ignores SIGTERM).
+	if err := deletePodsOf(ctx, c, append(slices.Clone(p.DeleteNamespaces), p.Terminating...)); err != nil {
 		return err
 	}
 	var terminating []string
@@ -117,37 +137,54 @@ func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) err
 	return nil
 }
 
-// forceDeletePods deletes every pod of the namespaces without a grace
-// period.
-func forceDeletePods(ctx context.Context, c *lab.Cluster, namespaces []string) error {
-	zero := int64(0)
+// deletePodsOf deletes every pod of the namespaces, each with the grace
+// period graceFor gives it.
+func deletePodsOf(ctx context.Context, c *lab.Cluster, namespaces []string) error {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	ready, err := readyNodes(ctx, c)
+	if err != nil {
+		return err
+	}
 	for _, ns := range namespaces {
-		err := c.Kube.CoreV1().Pods(ns).DeleteCollection(ctx, metav1.DeleteOptions{GracePeriodSeconds: &zero}, metav1.ListOptions{})
+		pods, err := c.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 		if err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("delete the pods of namespace %s: %w", ns, err)
+			return fmt.Errorf("list the pods of namespace %s: %w", ns, err)
+		}
+		if err != nil {
+			continue
+		}
+		for i := range pods.Items {
+			if err := deletePod(ctx, c, &pods.Items[i], "", ready); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
 // deleteTargets deletes the objects in the background, their controllers
-// first (so that none makes a pod after the pods are gone), then pods at
-// once (a reset has no use for a graceful stop); each only if it is still
-// the object the plan saw (UID precondition).
+// first (so that none makes a pod after the pods are gone), then pods with
+// the short grace period of graceFor; each only if it is still the object
+// the plan saw (UID precondition).
 func deleteTargets(ctx context.Context, c *lab.Cluster, targets []Target) error {
-	zero := int64(0)
 	background := metav1.DeletePropagationBackground
+	var ready map[string]bool
 	for _, pods := range []bool{false, true} {
 		for _, t := range targets {
 			isPod := t.Resource.Group == "" && t.Resource.Resource == "pods"
 			if isPod != pods {
 				continue
 			}
+			if isPod {
+				if err := deleteTargetPod(ctx, c, t, &ready); err != nil {
+					return err
+				}
+				continue
+			}
 			uid := t.UID
 			opts := metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}, PropagationPolicy: &background}
-			if isPod {
-				opts.GracePeriodSeconds = &zero
-			}
 			err := resourceClient(c, t.Resource, t.Namespace).Delete(ctx, t.Name, opts)
 			if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 				return fmt.Errorf("delete %s: %w", t, err)
@@ -155,6 +192,24 @@ func deleteTargets(ctx context.Context, c *lab.Cluster, targets []Target) error 
 		}
 	}
 	return nil
+}
+
+// deleteTargetPod deletes a pod the plan named; ready (the Ready nodes)
+// is listed on first use.
+func deleteTargetPod(ctx context.Context, c *lab.Cluster, t Target, ready *map[string]bool) error {
+	pod, err := c.Kube.CoreV1().Pods(t.Namespace).Get(ctx, t.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", t, err)
+	}
+	if *ready == nil {
+		if *ready, err = readyNodes(ctx, c); err != nil {
+			return err
+		}
+	}
+	return deletePod(ctx, c, pod, t.UID, *ready)
 }
 
 func resourceClient(c *lab.Cluster, r Resource, namespace string) dynamic.ResourceInterface {

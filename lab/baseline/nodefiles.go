@@ -42,6 +42,11 @@ type NodeFiles struct {
 	// unit missing here (in baselines from before it was recorded) was
 	// enabled.
 	Enabled map[string]string `json:"enabled,omitempty"`
+	// RestoreFoldersKept are the RestoreFolders that existed when the
+	// baseline was taken: reset leaves them, and what they hold, alone.
+	// Every other one is recorded as absent (see etcd.go): reset removes
+	// it. None in baselines from before: ckalab's labs never had one.
+	RestoreFoldersKept []string `json:"restoreFoldersKept,omitempty"`
 }
 
 // DefaultNodeFiles are what node-level scenarios change on a kubeadm node
@@ -84,10 +89,11 @@ func foldersAddedWithListed() []string {
 	return []string{"/etc/kubernetes/manifests-off/", "/opt/course/"}
 }
 
-// listed are the paths to read to compare a node with its baseline.
+// listed are the paths to read to compare a node with its baseline: those
+// recorded, and the RestoreFolders.
 func (nf NodeFiles) listed() []string {
 	if nf.Listed != nil {
-		return nf.Listed
+		return withRestoreFolders(nf.Listed)
 	}
 	var paths []string
 	for _, d := range nf.Dirs {
@@ -100,7 +106,7 @@ func (nf NodeFiles) listed() []string {
 	}
 	paths = append(paths, foldersAddedWithListed()...)
 	slices.Sort(paths)
-	return slices.Compact(paths)
+	return withRestoreFolders(slices.Compact(paths))
 }
 
 // owns says whether p, a file or (dir) a folder found by reading listed,
@@ -131,16 +137,19 @@ func (nf NodeFiles) enabled(unit string) string {
 	return "enabled"
 }
 
-// recordNodeFiles reads what the baseline keeps of a node.
+// recordNodeFiles reads what the baseline keeps of a node, and which
+// RestoreFolders it has (none, on a new lab).
 func recordNodeFiles(ctx context.Context, exec lab.Execer, node string, paths []string) (NodeFiles, error) {
-	l, err := lab.ListNodeFiles(ctx, exec, node, paths, NodeUnits())
+	l, err := lab.ListNodeFiles(ctx, exec, node, withRestoreFolders(paths), NodeUnits())
 	if err != nil {
 		return NodeFiles{}, fmt.Errorf("record the files of node %s: %w", node, err)
 	}
+	kept := keepRestoreFolders(&l)
 	if len(l.Large) > 0 {
 		return NodeFiles{}, fmt.Errorf("record the files of node %s: %s is larger than %d bytes, which the baseline cannot keep", node, strings.Join(l.Large, ", "), lab.MaxNodeFileSize)
 	}
-	nf := NodeFiles{Listed: append([]string{}, paths...), Files: l.Files, Modes: l.Modes, Dirs: l.Dirs, Units: map[string]string{}, Enabled: map[string]string{}}
+	nf := NodeFiles{Listed: append([]string{}, paths...), Files: l.Files, Modes: l.Modes, Dirs: l.Dirs, Units: map[string]string{}, Enabled: map[string]string{},
+		RestoreFoldersKept: kept}
 	for u, st := range l.Units {
 		nf.Units[u] = st.Active
 		nf.Enabled[u] = st.Enabled
@@ -165,6 +174,12 @@ type FileFix struct {
 	UnitAction string
 }
 
+// restoreFolder says whether the fix removes a RestoreFolder: Apply does
+// that last, once etcd does not run on it (etcd.go).
+func (f FileFix) restoreFolder() bool {
+	return f.Folder && slices.Contains(RestoreFolders(), f.Path)
+}
+
 func (f FileFix) String() string {
 	switch {
 	case f.Unit != "":
@@ -187,6 +202,9 @@ func (p *Plan) compareFiles(ctx context.Context, exec lab.Execer, b *Baseline) e
 		}
 		fixes := fileFixes(node, want, got)
 		p.Files = append(p.Files, fixes...)
+		if e, ok := etcdReturnOf(node, want, got); ok {
+			p.Etcd = append(p.Etcd, e)
+		}
 		// Read from the manifests as they are, before Apply changes them.
 		p.MirrorPods = append(p.MirrorPods, mirrorPodsGoing(node, want, got, fixes)...)
 	}
@@ -209,14 +227,24 @@ func fileFixes(node string, want NodeFiles, got lab.NodeListing) []FileFix {
 	inMade := func(p string) bool {
 		return slices.ContainsFunc(madeDirs, func(d string) bool { return strings.HasPrefix(p, d+"/") })
 	}
-	// Sorted, a folder comes before those inside it.
+	// Sorted, a folder comes before those inside it. What is in a
+	// RestoreFolder is not compared: the folder goes whole, or stays.
 	for _, d := range got.Dirs {
+		if _, in := inRestoreFolder(d); in {
+			continue
+		}
 		if !slices.Contains(want.Dirs, d) && want.owns(d, true) && !inMade(d) {
 			madeDirs = append(madeDirs, d)
 			out = append(out, FileFix{Node: node, Path: d, Remove: true, Folder: true})
 		}
 	}
+	for _, d := range want.restoreFoldersMade(got) {
+		out = append(out, FileFix{Node: node, Path: d, Remove: true, Folder: true})
+	}
 	for _, f := range slices.Sorted(slices.Values(append(slices.Collect(maps.Keys(got.Files)), got.Large...))) {
+		if _, in := inRestoreFolder(f); in {
+			continue
+		}
 		if _, ok := want.Files[f]; !ok && want.owns(f, false) && !inMade(f) {
 			out = append(out, FileFix{Node: node, Path: f, Remove: true})
 		}
@@ -265,6 +293,10 @@ func applyFiles(ctx context.Context, exec lab.Execer, fixes []FileFix) error {
 	for _, f := range fixes {
 		var err error
 		switch {
+		case f.restoreFolder():
+			// Not here: etcd may run on it (Plan.Apply removes it once
+			// etcd is back on its own data).
+			continue
 		case f.Unit != "" && f.UnitAction == "start":
 			restartOn(f.Node, f.Unit)
 			continue

@@ -131,7 +131,8 @@ func TestOlderNodeFiles(t *testing.T) {
 	old := `{"files": {"/etc/kubernetes/manifests/etcd.yaml": "e", "/var/lib/kubelet/config.yaml": "k"},
 		"dirs": ["/etc/kubernetes/manifests"], "units": {"kubelet": "active", "containerd": "active"}}`
 	must(t, json.Unmarshal([]byte(old), &nf))
-	wantListed := []string{"/etc/kubernetes/manifests-off/", "/etc/kubernetes/manifests/", "/opt/course/", "/var/lib/kubelet/config.yaml"}
+	// ... and the RestoreFolders, which every baseline lists.
+	wantListed := []string{"/etc/kubernetes/manifests-off/", "/etc/kubernetes/manifests/", "/opt/course/", "/var/lib/kubelet/config.yaml", "/var/lib/etcd-from-backup/"}
 	if got := nf.listed(); !slices.Equal(got, wantListed) {
 		t.Errorf("listed %q, want %q", got, wantListed)
 	}
@@ -169,7 +170,7 @@ func TestOlderNodeFiles(t *testing.T) {
 	must(t, err)
 	var back NodeFiles
 	must(t, json.Unmarshal(data, &back))
-	if back.Listed == nil || len(back.listed()) != 0 {
+	if back.Listed == nil || !slices.Equal(back.listed(), []string{"/var/lib/etcd-from-backup/"}) {
 		t.Errorf("%s read back as %+v: want an empty listing, not an older baseline", data, back)
 	}
 }

@@ -36,6 +36,13 @@ type Plan struct {
 	// replace by another pod's; Apply waits until the kubelet has deleted
 	// them.
 	MirrorPods []MirrorPod
+	// Etcd are the nodes whose etcd runs, or may have run, on data other
+	// than its own (a restored snapshot), or whose etcd is down: Apply
+	// brings etcd back and restarts the control plane before it touches
+	// the API (etcd.go). With them, the plan holds only node files: the
+	// objects, namespaces and nodes are compared and undone once the API
+	// serves etcd's own data.
+	Etcd []EtcdReturn
 	// Unfixable are differences ckalab cannot undo (a node deleted).
 	Unfixable []string
 	// Terminating are namespaces made since the baseline and already
@@ -45,6 +52,8 @@ type Plan struct {
 
 	// summary lines for objects: only those not owned by another target.
 	deleted []string
+	// later: what Apply compares once etcd is back (with Etcd).
+	later *laterCompare
 }
 
 // Target is an object to delete.
@@ -98,7 +107,7 @@ func (r Restore) target() string {
 // Empty says whether the lab is at its baseline.
 func (p *Plan) Empty() bool {
 	return len(p.Delete) == 0 && len(p.DeleteNamespaces) == 0 && len(p.Nodes) == 0 && len(p.Restore) == 0 &&
-		len(p.Files) == 0 && len(p.Unfixable) == 0 && !slices.ContainsFunc(p.EmptyNamespaces, func(n NamespaceReset) bool {
+		len(p.Files) == 0 && len(p.Etcd) == 0 && len(p.Unfixable) == 0 && !slices.ContainsFunc(p.EmptyNamespaces, func(n NamespaceReset) bool {
 		return n.Objects > 0 || n.Metadata || n.Terminating
 	})
 }
@@ -123,7 +132,15 @@ func (p *Plan) Describe() []string {
 		out = append(out, r.String())
 	}
 	for _, f := range p.Files {
-		out = append(out, f.String())
+		if !f.restoreFolder() {
+			out = append(out, f.String())
+		}
+	}
+	for _, e := range p.Etcd {
+		out = append(out, e.String())
+	}
+	if p.later != nil {
+		out = append(out, "then the objects, namespaces and nodes compared with the baseline, and undone")
 	}
 	return append(out, p.Unfixable...)
 }
@@ -140,6 +157,18 @@ type CompareOptions struct {
 // Compare lists what differs between the lab and its baseline.
 func Compare(ctx context.Context, c *lab.Cluster, b *Baseline, opts CompareOptions) (*Plan, error) {
 	p := &Plan{}
+	// The nodes' files first: while etcd runs on other data than its own,
+	// or not at all, the API answers for that data, or not at all; the
+	// rest is compared once Apply has put etcd back (etcd.go).
+	if opts.Exec != nil && b.NodeFiles != nil {
+		if err := p.compareFiles(ctx, opts.Exec, b); err != nil {
+			return nil, err
+		}
+		if len(p.Etcd) > 0 {
+			p.later = &laterCompare{baseline: b, opts: opts}
+			return p, nil
+		}
+	}
 	if err := p.compareNodes(ctx, c, b); err != nil {
 		return nil, err
 	}
@@ -171,11 +200,6 @@ func Compare(ctx context.Context, c *lab.Cluster, b *Baseline, opts CompareOptio
 		return nil, err
 	}
 	p.compareObjects(b, inv, extra)
-	if opts.Exec != nil && b.NodeFiles != nil {
-		if err := p.compareFiles(ctx, opts.Exec, b); err != nil {
-			return nil, err
-		}
-	}
 	return p, nil
 }
 

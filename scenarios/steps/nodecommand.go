@@ -58,15 +58,19 @@ func (c *NodeCommand) NodeName() string { return c.Node }
 func (c *NodeCommand) Changes(fs.FS) []Change { return nodeChange(c.Node) }
 
 // checkCommand refuses a command a nodeCommand step may not run, saying
-// why: one off the allow-list, or one that writes a file reset would not
-// undo.
+// why: one off the allow-list, or one that writes a file (or makes a
+// folder) reset would not undo.
 func checkCommand(argv []string) error {
 	writes, err := lab.AllowedNodeCommand(argv, lab.MayWrite)
 	if err != nil {
 		return err
 	}
 	for _, w := range writes {
-		if err := checkNodePath(w.Path); err != nil {
+		check := checkNodePath
+		if w.Folder {
+			check = checkNodeFolder
+		}
+		if err := check(w.Path); err != nil {
 			return fmt.Errorf("%s writes %s: %w", w.Command, w.Path, err)
 		}
 	}

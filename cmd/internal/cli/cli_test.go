@@ -17,14 +17,16 @@ import (
 
 // The built-in scenarios, as `ckalab list` orders them.
 var builtinIDs = []string{
-	"controlplane-broken", "daemonset-everywhere", "drain-worker", "kubeconfig-context",
-	"kubelet-broken", "local-storage", "node-notready", "quota-vs-limitrange", "rbac-deployer",
+	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "drain-worker", "etcd-backup", "kubeadm-certs",
+	"kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
+	"netpol-deny-ingress", "node-notready", "quota-vs-limitrange", "rbac-deployer",
 	"service-no-endpoints", "static-pod", "taint-toleration",
 }
 
-// The built-in scenarios that act inside nodes: a lab needs kubelets and
-// node access (kind) to run them.
-var nodeScenarioIDs = []string{"controlplane-broken", "kubelet-broken", "node-notready", "static-pod"}
+// The built-in scenarios the sim cannot run: they act inside nodes, need
+// kubelets (real pods) or NetworkPolicy enforcement (kind).
+var nodeScenarioIDs = []string{"controlplane-broken", "crictl-inspect", "etcd-backup", "kubeadm-certs", "kubelet-broken", "metrics-server",
+	"netpol-cross-namespace", "netpol-deny-ingress", "node-notready", "static-pod"}
 
 func TestVersion(t *testing.T) {
 	h := newHarness(t)

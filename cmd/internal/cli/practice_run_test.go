@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
@@ -33,13 +32,17 @@ func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
 	if len(entries) < 2 {
 		t.Fatalf("list -o json: %d entries", len(entries))
 	}
-	// The built-in scenarios that act inside nodes need kubelets and node
-	// access (kind).
-	nodeScenarioIDs := []string{"controlplane-broken", "kubelet-broken", "node-notready", "static-pod"}
+	// What the built-in scenarios that a lab with the API alone cannot run
+	// lack: kubelets, node access (kind) or NetworkPolicy enforcement.
+	lacking := map[string]string{
+		"controlplane-broken": "kubelet, node", "crictl-inspect": "kubelet, node", "etcd-backup": "kubelet, node", "kubeadm-certs": "kubelet, node",
+		"kubelet-broken": "kubelet, node", "node-notready": "kubelet, node", "static-pod": "kubelet, node",
+		"metrics-server": "kubelet", "netpol-cross-namespace": "kubelet, network", "netpol-deny-ingress": "kubelet, network",
+	}
 	for _, e := range entries {
-		if slices.Contains(nodeScenarioIDs, e.ID) {
-			if e.Runnable == nil || *e.Runnable || e.Missing != "kubelet, node" {
-				t.Errorf("%s on a lab with api only: runnable %v, missing %q, want missing kubelet, node", e.ID, e.Runnable, e.Missing)
+		if want, ok := lacking[e.ID]; ok {
+			if e.Runnable == nil || *e.Runnable || e.Missing != want {
+				t.Errorf("%s on a lab with api only: runnable %v, missing %q, want missing %s", e.ID, e.Runnable, e.Missing, want)
 			}
 			continue
 		}
