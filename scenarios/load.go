@@ -38,17 +38,7 @@ type LoadError struct {
 	Problems yamlx.Problems
 }
 
-func (e *LoadError) Error() string {
-	lines := make([]string, 0, len(e.Problems))
-	for _, p := range e.Problems.Sorted() {
-		sep := ":" // file:line: field: problem
-		if p.Line == 0 {
-			sep = ": " // file: field: problem, never read as a line number
-		}
-		lines = append(lines, e.Path+sep+p.String())
-	}
-	return strings.Join(lines, "\n")
-}
+func (e *LoadError) Error() string { return e.Problems.Render(e.Path) }
 
 // Loader parses scenario files.
 type Loader struct {
@@ -109,7 +99,7 @@ func (l Loader) decode(data []byte, td TemplateData, lenient bool, deadline time
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(rendered, &root); err != nil {
-		return nil, nil, append(ps, yamlSyntaxProblem(err))
+		return nil, nil, append(ps, yamlx.SyntaxProblem(err))
 	}
 	if root.Kind == 0 {
 		ps.Add(nil, "", "the file is empty")
@@ -120,55 +110,12 @@ func (l Loader) decode(data []byte, td TemplateData, lenient bool, deadline time
 	return &f, &root, ps
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-func yamlSyntaxProblem(err error) yamlx.Problem {
-	msg := err.Error()
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return yamlx.Problem{Line: line, Msg: "YAML syntax: " + m[2]}
-	}
-	return yamlx.Problem{Msg: strings.TrimPrefix(msg, "yaml: ")}
-}
-
 var idPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-
-// node finds the value node at a simple dotted path ("solution.steps"),
-// falling back to the closest parent so a problem always has a line.
-func node(root *yaml.Node, path ...string) *yaml.Node {
-	n := root
-	if n != nil && n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
-		n = n.Content[0]
-	}
-	for _, key := range path {
-		if n == nil || n.Kind != yaml.MappingNode {
-			return n
-		}
-		found := false
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == key {
-				n, found = n.Content[i+1], true
-				break
-			}
-		}
-		if !found {
-			return n
-		}
-	}
-	return n
-}
-
-func item(list *yaml.Node, i int) *yaml.Node {
-	if list != nil && list.Kind == yaml.SequenceNode && i < len(list.Content) {
-		return list.Content[i]
-	}
-	return list
-}
 
 func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	var ps yamlx.Problems
 	f := &s.File
-	at := func(p ...string) *yaml.Node { return node(root, p...) }
+	at := func(p ...string) *yaml.Node { return yamlx.At(root, p...) }
 	if f.APIVersion != APIVersion {
 		ps.Add(at("apiVersion"), "apiVersion", "got %q, want %q", f.APIVersion, APIVersion)
 	}
@@ -197,12 +144,12 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	}
 	for i, n := range f.Needs {
 		if _, err := lab.ParseCapability(n); err != nil {
-			ps.Add(item(at("needs"), i), yamlx.Index("needs", i), "%v", err)
+			ps.Add(yamlx.Item(at("needs"), i), yamlx.Index("needs", i), "%v", err)
 		}
 	}
 	for i, img := range f.Images {
 		if _, err := images.Normalize(img); err != nil {
-			ps.Add(item(at("images"), i), yamlx.Index("images", i), "%v", err)
+			ps.Add(yamlx.Item(at("images"), i), yamlx.Index("images", i), "%v", err)
 		}
 	}
 	if f.Lesson != "" {
@@ -212,11 +159,11 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	}
 	for i, ns := range f.Namespaces {
 		if !idPattern.MatchString(ns) {
-			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%q is not a valid namespace name", ns)
+			ps.Add(yamlx.Item(at("namespaces"), i), yamlx.Index("namespaces", i), "%q is not a valid namespace name", ns)
 		}
 		if lab.IsSystemNamespace(ns) || strings.HasPrefix(ns, "kube-") {
 			// The runner deletes a scenario's namespaces when it resets.
-			ps.Add(item(at("namespaces"), i), yamlx.Index("namespaces", i), "%s belongs to the lab, not to a scenario: list only namespaces the scenario makes", ns)
+			ps.Add(yamlx.Item(at("namespaces"), i), yamlx.Index("namespaces", i), "%s belongs to the lab, not to a scenario: list only namespaces the scenario makes", ns)
 		}
 	}
 	ps = append(ps, f.validateOwns(root)...)
@@ -237,7 +184,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	unlisted := func(st steps.Spec, p string, n *yaml.Node) {
 		for _, img := range st.Images(s.Dir) {
 			if ref, err := images.Normalize(img); err == nil && !slices.Contains(listed, ref) {
-				ps.Add(node(n, st.Name()), yamlx.Join(p, st.Name()), "image %s is not listed in images (offline labs load only the listed images)", img)
+				ps.Add(yamlx.At(n, st.Name()), yamlx.Join(p, st.Name()), "image %s is not listed in images (offline labs load only the listed images)", img)
 			}
 		}
 	}
@@ -255,12 +202,12 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 			// A lab without node access (the sim) would fail the step
 			// half way through the setup; the runner refuses the scenario
 			// there up front when needs says so.
-			ps.Add(node(n, st.Name()), yamlx.Join(p, st.Name()), "acts inside node %s: add %s to needs (only a lab with node access, kind, can run it)", name, lab.CapNode)
+			ps.Add(yamlx.At(n, st.Name()), yamlx.Join(p, st.Name()), "acts inside node %s: add %s to needs (only a lab with node access, kind, can run it)", name, lab.CapNode)
 		}
 	}
 	stepList := func(list []steps.Spec, field ...string) {
 		for i, st := range list {
-			validStep(st, yamlx.Index(strings.Join(field, "."), i), item(at(field...), i))
+			validStep(st, yamlx.Index(strings.Join(field, "."), i), yamlx.Item(at(field...), i))
 		}
 	}
 	stepList(f.Setup, "setup")
@@ -279,7 +226,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 	}{{"alternatives", f.Alternatives}, {"wrong", f.Wrong}} {
 		for i, v := range group.list {
 			p := yamlx.Index(group.field, i)
-			vn := item(at(group.field), i)
+			vn := yamlx.Item(at(group.field), i)
 			if v.Name == "" {
 				ps.Add(vn, yamlx.Join(p, "name"), "required")
 			}
@@ -287,7 +234,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 				ps.Add(vn, yamlx.Join(p, "steps"), "required")
 			}
 			for j, st := range v.Steps {
-				validStep(st, yamlx.Index(yamlx.Join(p, "steps"), j), item(node(vn, "steps"), j))
+				validStep(st, yamlx.Index(yamlx.Join(p, "steps"), j), yamlx.Item(yamlx.At(vn, "steps"), j))
 			}
 		}
 	}
@@ -296,7 +243,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 
 func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 	var ps yamlx.Problems
-	list := node(root, "checks")
+	list := yamlx.At(root, "checks")
 	if len(s.File.Checks) == 0 {
 		ps.Add(list, "checks", "required: at least one check")
 	}
@@ -305,7 +252,7 @@ func (l Loader) checks(s *Scenario, root *yaml.Node) yamlx.Problems {
 		p := yamlx.Index("checks", i)
 		cn := c.node
 		if cn == nil {
-			cn = item(list, i)
+			cn = yamlx.Item(list, i)
 		}
 		bad := map[string]bool{} // common fields of the wrong type
 		for _, d := range c.problems {

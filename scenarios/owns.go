@@ -76,7 +76,7 @@ func touches(st steps.Spec, dir fs.FS) []touch {
 // declare: its namespaces, owns.nodes, owns.objects.
 func (f *File) ownershipProblems(st steps.Spec, dir fs.FS, p string, n *yaml.Node) yamlx.Problems {
 	var ps yamlx.Problems
-	at := node(n, st.Name())
+	at := yamlx.At(n, st.Name())
 	for _, t := range touches(st, dir) {
 		switch {
 		case t.node != "":
@@ -136,7 +136,7 @@ func group(apiVersion string) string {
 func (f *File) validateOwns(root *yaml.Node) yamlx.Problems {
 	var ps yamlx.Problems
 	for i, r := range f.Owns.Objects {
-		n := item(node(root, "owns", "objects"), i)
+		n := yamlx.Item(yamlx.At(root, "owns", "objects"), i)
 		p := yamlx.Index("owns.objects", i)
 		if r.APIVersion == "" || r.Kind == "" || r.Name == "" {
 			ps.Add(n, p, "apiVersion, kind and name are required")

@@ -3,7 +3,7 @@
 // os.Root's folder is named as such, and anything but a regular file (a
 // folder, a named pipe, a device) is refused before it is opened. The
 // scenario catalog reads scenario files through it, and scenario steps the
-// files they refer to.
+// files they refer to. WriteAtomic replaces a state file whole.
 package safefs
 
 import (

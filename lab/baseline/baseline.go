@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ckalab/ckalab/internal/safefs"
 	"github.com/ckalab/ckalab/lab"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -115,23 +116,10 @@ func (b *Baseline) Save(path string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("lab baseline: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), FileName+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("lab baseline: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
+	if err := safefs.WriteAtomic(path, data); err != nil {
 		return fmt.Errorf("write lab baseline: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write lab baseline: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write lab baseline: %w", err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // RecordOptions tune Record.
