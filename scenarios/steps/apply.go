@@ -32,19 +32,22 @@ func (a *Apply) Objects(dir fs.FS) ([]*unstructured.Unstructured, error) {
 }
 
 // Validate wants exactly one of manifest and file, and manifests that
-// decode.
+// decode, whose pod specs cannot reach the host (podsafety.go).
 func (a *Apply) Validate(v *Validation) {
 	if (a.Manifest == "") == (a.File == "") {
 		v.Add("", "set exactly one of manifest and file")
 		return
 	}
-	if _, err := a.Objects(v.Dir); err != nil {
-		field := "manifest"
-		if a.File != "" {
-			field = "file"
-		}
-		v.Add(field, "%v", err)
+	field := "manifest"
+	if a.File != "" {
+		field = "file"
 	}
+	objs, err := a.Objects(v.Dir)
+	if err != nil {
+		v.Add(field, "%v", err)
+		return
+	}
+	checkManifests(v, field, objs)
 }
 
 // Images are those of the manifests' containers.
@@ -81,6 +84,9 @@ func (a *Apply) Run(ctx context.Context, env Env) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseManifests(VerbApply, objs); err != nil {
+		return nil, err
+	}
 	clients := make([]dynamic.ResourceInterface, len(objs))
 	for i, obj := range objs {
 		ri, namespaced, err := lab.Client(env.Cluster, obj.GetAPIVersion(), obj.GetKind(), obj.GetNamespace())
@@ -96,6 +102,9 @@ func (a *Apply) Run(ctx context.Context, env Env) ([]string, error) {
 			return nil, err
 		}
 		if err := protectLive(VerbApply, lab.RefTo(obj), live, obj.GetLabels()); err != nil {
+			return nil, err
+		}
+		if err := refuseLive(VerbApply, lab.RefTo(obj), live, true); err != nil {
 			return nil, err
 		}
 		clients[i] = ri

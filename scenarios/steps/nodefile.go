@@ -49,7 +49,9 @@ func octalMode(mode string) bool {
 
 // Validate wants the node, a path reset restores and exactly one of
 // content, a readable from, moveTo (also restored), remove and replace
-// (which changes something).
+// (which changes something); what it writes may hold no pod that could
+// reach the host (podsafety.go). A file moved (moveTo) is one kubeadm or
+// an earlier step wrote, and is not read.
 func (f *NodeFile) Validate(v *Validation) {
 	if f.Node == "" {
 		v.Add("node", "required")
@@ -73,11 +75,21 @@ func (f *NodeFile) Validate(v *Validation) {
 		case r.Old == r.New:
 			v.Add("replace.new", "is old itself, so the step would change nothing")
 		}
+		if why := replaceHostAccess(r.New); why != "" {
+			v.Add("replace.new", "%s", why)
+		}
 	}
 	if f.From != "" {
-		if _, err := ReadScenarioFile(v.Dir, f.From); err != nil {
+		if data, err := ReadScenarioFile(v.Dir, f.From); err != nil {
 			v.Add("from", "%v", err)
+		} else {
+			for _, p := range nodeFileHostAccess(data) {
+				v.Add("from", "%s", p)
+			}
 		}
+	}
+	for _, p := range nodeFileHostAccess([]byte(f.Content)) {
+		v.Add("content", "%s", p)
 	}
 	if f.MoveTo != "" {
 		if err := checkNodePath(f.MoveTo); err != nil {
@@ -159,6 +171,9 @@ func (f *NodeFile) Run(ctx context.Context, env Env) ([]string, error) {
 	case f.Mode != "" && !octalMode(f.Mode):
 		return nil, fmt.Errorf("node file %s: mode %q is not an octal mode", f.Path, f.Mode)
 	}
+	if ps := nodeFileHostAccess(data); len(ps) > 0 {
+		return nil, &HostAccessError{Action: "write", What: f.Path + " on " + f.Node, Problems: ps}
+	}
 	if err := lab.WriteNodeFile(ctx, exec, f.Node, f.Path, data, f.Mode); err != nil {
 		return nil, err
 	}
@@ -173,6 +188,9 @@ func (f *NodeFile) replace(ctx context.Context, exec lab.Execer) ([]string, erro
 	if r.Old == "" || r.Old == r.New {
 		return nil, fmt.Errorf("node file %s: replace needs old text, different from new", f.Path)
 	}
+	if why := replaceHostAccess(r.New); why != "" {
+		return nil, &HostAccessError{Action: "edit", What: f.Path + " on " + f.Node, Problems: []string{why}}
+	}
 	data, found, err := lab.ReadNodeFile(ctx, exec, f.Node, f.Path)
 	switch {
 	case err != nil:
@@ -185,6 +203,9 @@ func (f *NodeFile) replace(ctx context.Context, exec lab.Execer) ([]string, erro
 		return nil, fmt.Errorf("replace in %s on %s: the file does not contain %q; nothing was changed", f.Path, f.Node, r.Old)
 	}
 	edited := strings.ReplaceAll(string(data), r.Old, r.New)
+	if ps := replaceAdds(data, []byte(edited)); len(ps) > 0 {
+		return nil, &HostAccessError{Action: "edit", What: f.Path + " on " + f.Node, Problems: ps}
+	}
 	if err := lab.WriteNodeFile(ctx, exec, f.Node, f.Path, []byte(edited), ""); err != nil {
 		return nil, err
 	}

@@ -25,7 +25,8 @@ func patchTypes() map[string]types.PatchType {
 		"merge": types.MergePatchType, "json": types.JSONPatchType}
 }
 
-// Validate wants the object named, a known type and a patch.
+// Validate wants the object named, a known type and a patch that writes
+// nothing that could reach the host (podsafety.go).
 func (p *Patch) Validate(v *Validation) {
 	requireRef(v, p.Ref, true)
 	if _, ok := patchTypes()[p.Type]; !ok {
@@ -33,6 +34,9 @@ func (p *Patch) Validate(v *Validation) {
 	}
 	if p.Patch == nil {
 		v.Add("patch", "required")
+	}
+	for _, pr := range patchHostAccess(p.Ref, p.Patch) {
+		v.Add("patch", "%s", pr)
 	}
 }
 
@@ -44,6 +48,9 @@ func (p *Patch) Changes(fs.FS) []Change { return []Change{{Verb: VerbPatch, Obje
 
 // Run patches the object, which must exist.
 func (p *Patch) Run(ctx context.Context, env Env) ([]string, error) {
+	if ps := patchHostAccess(p.Ref, p.Patch); len(ps) > 0 {
+		return nil, &HostAccessError{Action: VerbPatch, What: p.Ref.String(), Problems: ps}
+	}
 	ri, _, err := lab.Client(env.Cluster, p.APIVersion, p.Kind, p.Namespace)
 	if err != nil {
 		return nil, err
@@ -53,6 +60,9 @@ func (p *Patch) Run(ctx context.Context, env Env) ([]string, error) {
 		return nil, err
 	}
 	if err := protectLive(VerbPatch, p.Ref, live, nil); err != nil {
+		return nil, err
+	}
+	if err := refuseLive(VerbPatch, p.Ref, live, patchTouchesPods(p.Kind, p.Patch)); err != nil {
 		return nil, err
 	}
 	body, err := json.Marshal(p.Patch)
