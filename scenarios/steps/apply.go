@@ -2,10 +2,14 @@ package steps
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
+	"time"
 
 	"github.com/ckalab/ckalab/lab"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/dynamic"
@@ -112,10 +116,42 @@ func (a *Apply) Run(ctx context.Context, env Env) ([]string, error) {
 	var changed []string
 	for i, obj := range objs {
 		ref := lab.Ref{Kind: obj.GetKind(), Name: obj.GetName(), Namespace: obj.GetNamespace()}
-		if _, err := clients[i].Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
+		if err := applyObject(ctx, clients[i], obj); err != nil {
 			return changed, fmt.Errorf("apply %s: %w", ref, err)
 		}
 		changed = append(changed, "applied "+ref.String())
 	}
 	return changed, nil
+}
+
+// serviceAccountWait is how long an apply waits for a new namespace's
+// default ServiceAccount.
+const serviceAccountWait = 30 * time.Second
+
+// applyObject applies one object. A pod in a namespace made a moment ago
+// may meet "serviceaccount default not found": the ServiceAccount
+// controller, in the controller manager, has not made the namespace's
+// default account yet (seen on kind right after a scenario restarted the
+// controller manager). That is a wait, not a mistake of the scenario:
+// retry it a while, then fail with the API's words.
+func applyObject(ctx context.Context, ri dynamic.ResourceInterface, obj *unstructured.Unstructured) error {
+	var last error
+	err := poll(ctx, serviceAccountWait, func() (bool, string, error) {
+		_, last = ri.Apply(ctx, obj.GetName(), obj, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+		if last != nil && missingServiceAccount(last) {
+			return false, last.Error(), nil
+		}
+		return true, "", last
+	})
+	var te *TimeoutError
+	if errors.As(err, &te) {
+		return last
+	}
+	return err
+}
+
+// missingServiceAccount is the admission's refusal of a pod whose
+// ServiceAccount does not exist (yet).
+func missingServiceAccount(err error) bool {
+	return apierrors.IsForbidden(err) && strings.Contains(err.Error(), "serviceaccount") && strings.Contains(err.Error(), "not found")
 }

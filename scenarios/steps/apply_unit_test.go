@@ -12,6 +12,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clienttesting "k8s.io/client-go/testing"
 )
 
 // protectedObjects are what a step may never change: the lab's marker and
@@ -121,4 +124,34 @@ apply:
 			t.Errorf("err %v", err)
 		}
 	})
+}
+
+// TestApplyWaitsForTheDefaultServiceAccount: a pod applied into a
+// namespace whose default ServiceAccount the controller manager has not
+// made yet is retried, not failed; another refusal is not.
+func TestApplyWaitsForTheDefaultServiceAccount(t *testing.T) {
+	t.Parallel()
+	c := fakelab.New(t)
+	_, dyn := fakelab.Fakes(c)
+	refusals := 3
+	dyn.PrependReactor("patch", "pods", func(clienttesting.Action) (bool, runtime.Object, error) {
+		if refusals == 0 {
+			return false, nil, nil
+		}
+		refusals--
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "web",
+			errors.New(`error looking up service account ops/default: serviceaccount "default" not found`))
+	})
+	env := steps.Env{Cluster: c}
+	s, _ := parse(t, "apply:\n  manifest: |\n    apiVersion: v1\n    kind: Pod\n    metadata: {name: web, namespace: ops}\n    spec: {containers: [{name: c, image: nginx:1.27}]}\n")
+	if changed, err := s.Run(context.Background(), env); err != nil || len(changed) != 1 || refusals != 0 {
+		t.Errorf("changed %q, err %v, %d refusals left", changed, err, refusals)
+	}
+
+	dyn.PrependReactor("patch", "pods", func(clienttesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "pods"}, "web", errors.New("exceeded quota"))
+	})
+	if _, err := s.Run(context.Background(), env); err == nil || !strings.Contains(err.Error(), "exceeded quota") {
+		t.Errorf("another refusal: %v", err)
+	}
 }

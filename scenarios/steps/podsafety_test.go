@@ -125,7 +125,7 @@ func TestPodSafetyHostPaths(t *testing.T) {
 			}
 		}
 	}
-	for _, p := range []string{"/mnt/data", "/mnt/logs", "/srv/www", "/data/pv1", "/opt/data/pv1", "/tmp/cache"} {
+	for _, p := range []string{"/mnt/data", "/mnt/logs", "/srv/www", "/data/pv1", "/opt/data/pv1", "/tmp/cache", "/var/lib/etcd-from-backup", "/var/lib/etcd-from-backup/restored"} {
 		for _, src := range []string{fmt.Sprintf(pod, p), fmt.Sprintf(pv, "hostPath", p), fmt.Sprintf(pv, "local", p)} {
 			if got := problemsOf(t, src, nil); len(got) > 0 {
 				t.Errorf("%s: problems %q, want none", src, got)
