@@ -21,13 +21,13 @@ import (
 // and matches a regular expression: the application saw its config, the
 // sidecar ships the lines, the job printed its answer.
 type podLogsSpec struct {
-	Namespace string            `yaml:"namespace"`
-	Name      string            `yaml:"name"`
-	Labels    map[string]string `yaml:"labels"`
-	Container string            `yaml:"container"`
-	Previous  bool              `yaml:"previous"`
-	Contains  string            `yaml:"contains"`
-	Matches   string            `yaml:"matches"`
+	// podRef's fields and validation; podLogs reads every pod the labels
+	// select, not only the first Running one.
+	podRef    `yaml:",inline"`
+	Container string `yaml:"container"`
+	Previous  bool   `yaml:"previous"`
+	Contains  string `yaml:"contains"`
+	Matches   string `yaml:"matches"`
 }
 
 // The part of a log podLogs reads: its last lines, at most so many bytes,
@@ -46,12 +46,7 @@ type podLogsCheck struct {
 func newPodLogs(body *yaml.Node, p string) (grader.Check, yamlx.Problems) {
 	c := &podLogsCheck{}
 	ps := yamlx.Decode(body, p, &c.spec)
-	if c.spec.Namespace == "" {
-		ps.Add(body, yamlx.Join(p, "namespace"), "required")
-	}
-	if (c.spec.Name == "") == (len(c.spec.Labels) == 0) {
-		ps.Add(body, p, "select the pod with exactly one of name and labels")
-	}
+	c.spec.podRef.validate(body, p, &ps)
 	if c.spec.Contains == "" && c.spec.Matches == "" {
 		ps.Add(body, p, "say what the log shows with contains or matches")
 	}

@@ -25,7 +25,8 @@ const podExecTimeout = 10 * time.Second
 
 // podRef selects one pod in a namespace: by name, or the first Running
 // pod (by name) with labels. A command runs in one pod, so a selector that
-// matches several picks one the same way at every look.
+// matches several picks one the same way at every look. (podLogs shares
+// the fields and their validation, and reads every selected pod.)
 type podRef struct {
 	Namespace string            `yaml:"namespace"`
 	Name      string            `yaml:"name"`
