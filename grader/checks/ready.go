@@ -49,6 +49,8 @@ type readyCheck struct {
 	// wait sleeps through the steadiness window and returns ctx's error
 	// if it ends first; tests replace it to change the cluster meanwhile.
 	wait func(ctx context.Context, d time.Duration) error
+	// now is the clock the pods' own timestamps are compared with.
+	now func() time.Time
 }
 
 // sleepCtx waits d or until ctx is done.
@@ -64,7 +66,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 func newReady(body *yaml.Node, path string) (grader.Check, yamlx.Problems) {
-	c := &readyCheck{wait: sleepCtx}
+	c := &readyCheck{wait: sleepCtx, now: time.Now}
 	ps := yamlx.Decode(body, path, &c.spec)
 	if c.spec.Namespace == "" {
 		ps.Add(body, yamlx.Join(path, "namespace"), "required")
@@ -223,6 +225,14 @@ func (c *readyCheck) Observe(ctx context.Context, env *grader.Env) grader.Observ
 		return first
 	}
 	window := c.spec.SteadyFor.Duration
+	if since, ok := steadySince(before); ok && !since.After(c.now().Add(-window-timestampSlack)) {
+		// The cluster's own record already covers the window: every pod
+		// Ready, and every container running without a restart, since
+		// before it began. Looking again later would only cost the
+		// window (an exam grades 16 tasks in a second).
+		first.Actual += fmt.Sprintf("; all Ready with no container restart since %s, more than %s ago", since.Local().Format("15:04:05"), window)
+		return first
+	}
 	if err := c.wait(ctx, window); err != nil {
 		first.Passed = false
 		first.Problems = append(first.Problems, fmt.Sprintf("stopped before the %s steadiness window ended: %v", window, err))
@@ -246,6 +256,69 @@ type podState struct {
 	name     string
 	ready    bool
 	restarts map[string]int32 // by container name, init containers included
+	// steadySince is when the pod last became Ready or a container of it
+	// last (re)started, whichever is later; zero when the pod's status
+	// does not say (a container not running, a condition without a time).
+	steadySince time.Time
+}
+
+// timestampSlack covers the API's one-second resolution of timestamps:
+// a pod Ready "since 10:00:00" may have become Ready at 10:00:00.999.
+const timestampSlack = time.Second
+
+// steadySince is the latest steadySince of the pods, and whether every
+// pod has one.
+func steadySince(pods map[types.UID]podState) (time.Time, bool) {
+	var latest time.Time
+	for _, p := range pods {
+		if p.steadySince.IsZero() {
+			return time.Time{}, false
+		}
+		if p.steadySince.After(latest) {
+			latest = p.steadySince
+		}
+	}
+	return latest, len(pods) > 0
+}
+
+// isRunOnceInit says whether name is an init container of p that runs to
+// completion (not a sidecar).
+func isRunOnceInit(p corev1.Pod, name string) bool {
+	for _, c := range p.Spec.InitContainers {
+		if c.Name == name {
+			return c.RestartPolicy == nil || *c.RestartPolicy != corev1.ContainerRestartPolicyAlways
+		}
+	}
+	return false
+}
+
+// podSteadySince reads from a pod's status since when it has been Ready
+// with every container running (see podState.steadySince).
+func podSteadySince(p corev1.Pod) time.Time {
+	var since time.Time
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			since = c.LastTransitionTime.Time
+		}
+	}
+	if since.IsZero() {
+		return time.Time{}
+	}
+	statuses := append(slices.Clone(p.Status.ContainerStatuses), p.Status.InitContainerStatuses...)
+	for _, s := range statuses {
+		switch {
+		case s.State.Running != nil && !s.State.Running.StartedAt.IsZero():
+			if s.State.Running.StartedAt.After(since) {
+				since = s.State.Running.StartedAt.Time
+			}
+		case s.State.Terminated != nil && isRunOnceInit(p, s.Name):
+			// An init container that finished: it does not run any more
+			// (a sidecar, restartPolicy Always, must be running).
+		default:
+			return time.Time{}
+		}
+	}
+	return since
 }
 
 // steadiness compares the pods of two looks a window apart: the same pods
@@ -313,7 +386,7 @@ func (c *readyCheck) observeOnce(ctx context.Context, env *grader.Env) (grader.O
 			continue
 		}
 		live++
-		pods[p.UID] = podState{name: p.Name, ready: isReady(p), restarts: restartCounts(p)}
+		pods[p.UID] = podState{name: p.Name, ready: isReady(p), restarts: restartCounts(p), steadySince: podSteadySince(p)}
 		node := p.Spec.NodeName
 		state := podReadiness(p)
 		switch {

@@ -236,3 +236,46 @@ func hasFragment(problems []string, fragment string) bool {
 	}
 	return false
 }
+
+// steadyPod is fakePod, Ready and running since since.
+func steadyPod(name string, since time.Time) *corev1.Pod {
+	p := fakePod(name, true, 1)
+	p.Status.Conditions[0].LastTransitionTime = metav1.NewTime(since)
+	p.Status.ContainerStatuses[0].State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(since)}
+	return p
+}
+
+// TestReadySteadyFromTheRecord: pods whose status shows them Ready and
+// running since before the window pass without waiting it out; one that
+// became Ready inside the window, or whose status does not say, is
+// watched through the window as before.
+func TestReadySteadyFromTheRecord(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	long := now.Add(-time.Minute)
+	for _, tc := range []struct {
+		name      string
+		pods      []*corev1.Pod
+		wantWaits int
+	}{
+		{"all steady for a minute", []*corev1.Pod{steadyPod("web-a", long), steadyPod("web-b", long), steadyPod("web-c", long)}, 0},
+		{"one Ready 3s ago", []*corev1.Pod{steadyPod("web-a", long), steadyPod("web-b", now.Add(-3*time.Second)), steadyPod("web-c", long)}, 1},
+		{"one restarted 5.5s ago (within the slack)", []*corev1.Pod{steadyPod("web-a", long), steadyPod("web-b", now.Add(-5500*time.Millisecond)), steadyPod("web-c", long)}, 1},
+		{"a status without times", []*corev1.Pod{steadyPod("web-a", long), fakePod("web-b", true, 0), steadyPod("web-c", long)}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := fakeCluster(t, tc.pods...)
+			chk, waits := steadyCheck(t, nothing)
+			chk.now = func() time.Time { return now }
+			obs := chk.Observe(context.Background(), &grader.Env{Cluster: c})
+			if !obs.Passed {
+				t.Fatalf("failed: %q, actual %q", obs.Problems, obs.Actual)
+			}
+			if *waits != tc.wantWaits {
+				t.Errorf("waited %d times, want %d (actual %q)", *waits, tc.wantWaits, obs.Actual)
+			}
+			if tc.wantWaits == 0 && !strings.Contains(obs.Actual, "all Ready with no container restart since") {
+				t.Errorf("actual %q does not say the record covered the window", obs.Actual)
+			}
+		})
+	}
+}
