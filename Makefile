@@ -38,8 +38,8 @@ e2e: kind-image ## a kind lab end to end: lab up, every scenario's `scenario tes
 	PATH="$(DOCKER_WRAPPER):$$PATH" XDG_CACHE_HOME="$(XDG_CACHE_HOME)" \
 		$(GO) test -tags e2e -count=1 -timeout 90m -v -run TestKindLabEndToEnd ./cmd/internal/cli/
 
-bench: sim ## benchmarks: lab up, lab memory, grading the sim-runnable scenarios, task switch (start after start), hostile scenario folders and expressions
-	CKALAB_SIM_BIN="$(SIM_BIN)" $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./lab/sim/ ./scenarios/runner/ ./scenarios/ ./internal/expr/
+bench: sim ## benchmarks: lab up, lab memory, grading the sim-runnable scenarios, task switch (start after start), exam start and exam grading, the exam prompt, hostile scenario folders and expressions
+	CKALAB_SIM_BIN="$(SIM_BIN)" $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./lab/sim/ ./scenarios/runner/ ./scenarios/ ./internal/expr/ ./cmd/internal/cli/
 
 fuzz: ## fuzz the scenario loader for a minute
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./scenarios/

@@ -3,6 +3,8 @@ package exam
 import (
 	"fmt"
 	"time"
+
+	"github.com/ckalab/ckalab/grader"
 )
 
 // StateVersion is the version of the exam state file this ckalab writes
@@ -18,6 +20,7 @@ type State struct {
 	Version  int       `json:"version"`
 	ID       string    `json:"id"`
 	Set      string    `json:"set"`
+	Title    string    `json:"title"`    // the set's, for the report
 	Context  string    `json:"context"`  // the kubectl context of the lab
 	Provider string    `json:"provider"` // the lab's provider
 	Started  time.Time `json:"started"`
@@ -34,6 +37,20 @@ type State struct {
 	// deadline watcher (nil: not yet). It may be long after the deadline
 	// when the machine slept: the report says so (see Late).
 	Graded *time.Time `json:"graded,omitempty"`
+	// Grades are the tasks' grades, recorded with Graded in the same
+	// write: a report is always of one grading, as it stood then.
+	Grades []TaskGrade `json:"grades,omitempty"`
+	// Watcher is the process id of the deadline watcher (0: none
+	// started), so that a command can tell it died and start another.
+	Watcher int `json:"watcher,omitempty"`
+}
+
+// TaskGrade is one task's grade.
+type TaskGrade struct {
+	N      int            `json:"n"`
+	Report *grader.Report `json:"report,omitempty"`
+	// Note says why a task has no report (its lab was gone, say).
+	Note string `json:"note,omitempty"`
 }
 
 // Task is one task of an exam.
@@ -55,7 +72,7 @@ func NewState(set *Set, draw DrawResult, seed uint64, context, provider string, 
 	started := now.Round(0)
 	st := &State{
 		Version: StateVersion, ID: set.ID + "-" + started.UTC().Format("20060102-150405"),
-		Set: set.ID, Context: context, Provider: provider,
+		Set: set.ID, Title: set.Title, Context: context, Provider: provider,
 		Started: started, Deadline: started.Add(set.Duration), Duration: set.Duration,
 		PassMark: set.PassMark, Seed: seed,
 	}

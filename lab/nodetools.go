@@ -81,9 +81,11 @@ type NodeWrite struct {
 // no etcd process holds a file in it (lab/baseline/etcd.go).
 const EtcdRestoreDir = "/var/lib/etcd-from-backup"
 
-// courseDir is the folder exam tasks keep their files in: the snapshots a
-// restore reads (reset removes it too).
-const courseDir = "/opt/course/"
+// CourseRoot holds the tasks' course folders on a lab's nodes, where they
+// keep their files as on the real exam (/opt/course/<N>; in practice
+// /opt/course/<scenario id>): the snapshots a restore reads. Reset empties
+// it (lab/baseline's DefaultNodeFiles).
+const CourseRoot = "/opt/course"
 
 // nodeCommand is an entry of the allow-list: argv that starts with prefix
 // (the program and its subcommand), whose further arguments args accepts
@@ -328,8 +330,8 @@ func restoreWrites(f flagRule) func(args []string) ([]NodeWrite, error) {
 		if len(positionals) != 1 {
 			return nil, fmt.Errorf("give it one snapshot file to restore, got %d (%s)", len(positionals), strings.Join(positionals, " "))
 		}
-		if snap := positionals[0]; !path.IsAbs(snap) || path.Clean(snap) != snap || !strings.HasPrefix(snap, courseDir) {
-			return nil, fmt.Errorf("%q: the snapshot must be a file under %s (an absolute path without ..)", snap, courseDir)
+		if snap := positionals[0]; !path.IsAbs(snap) || path.Clean(snap) != snap || !strings.HasPrefix(snap, CourseRoot+"/") {
+			return nil, fmt.Errorf("%q: the snapshot must be a file under %s/ (an absolute path without ..)", snap, CourseRoot)
 		}
 		var dirs []string
 		for _, u := range uses {

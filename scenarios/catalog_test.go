@@ -143,12 +143,14 @@ func TestBuiltinScenarios(t *testing.T) {
 	}
 }
 
-// The built-in scenarios render with any lab's node names.
+// The built-in scenarios render with any lab's node names and course
+// folder (an exam's task 7).
 func TestBuiltinScenariosOtherNodeNames(t *testing.T) {
 	c := builtinCatalog(t)
 	td := scenarios.TemplateData{
 		Nodes:     lab.NodeNames{ControlPlane: "master-0", Worker: "w-17", Worker2: "w-18"},
 		AnswerDir: "/tmp/answers",
+		Course:    "/opt/course/7",
 	}
 	all, err := c.LoadAll(td)
 	if err != nil {
@@ -163,6 +165,9 @@ func TestBuiltinScenariosOtherNodeNames(t *testing.T) {
 		if strings.Contains(s.Task, "ckalab-worker") || strings.Contains(s.Task, "ckalab-control-plane") {
 			t.Errorf("%s: default node names in the task: %q", s.ID, s.Task)
 		}
+		if strings.Count(s.Task, "/opt/course/") != strings.Count(s.Task, "/opt/course/7/") {
+			t.Errorf("%s: a course folder other than {{ .Course }} in the task: %q", s.ID, s.Task)
+		}
 	}
 	for id, want := range map[string]string{
 		"taint-toleration":     "w-17",
@@ -173,9 +178,39 @@ func TestBuiltinScenariosOtherNodeNames(t *testing.T) {
 		"controlplane-broken":  "master-0",
 		"kubelet-broken":       "w-18",
 		"node-notready":        "w-18",
+		"crictl-inspect":       "`/opt/course/7/container-id`",
+		"kubeadm-certs":        "`/opt/course/7/expiry`",
+		"etcd-backup":          "`/opt/course/7/etcd-snapshot.db`",
 	} {
 		if !strings.Contains(byID[id].Task, want) {
 			t.Errorf("%s: task does not mention %q: %q", id, want, byID[id].Task)
+		}
+	}
+}
+
+// TestNoHardCodedCourseFolder: the built-in and draft scenarios, and the
+// files they ship, name their folder on the nodes {{ .Course }}: a task's
+// number differs from exam to exam, and in practice it is the scenario's
+// id. Only comments may speak of /opt/course/.
+func TestNoHardCodedCourseFolder(t *testing.T) {
+	for _, tree := range []fs.FS{scenarios.Builtin(), os.DirFS("drafts")} {
+		err := fs.WalkDir(tree, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(tree, p)
+			if err != nil {
+				return err
+			}
+			for i, line := range strings.Split(string(data), "\n") {
+				if !strings.HasPrefix(strings.TrimSpace(line), "#") && strings.Contains(line, "/opt/course") {
+					t.Errorf("%s:%d: write {{ .Course }} for the task's course folder: %s", p, i+1, strings.TrimSpace(line))
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }

@@ -24,12 +24,16 @@ import (
 type TemplateData struct {
 	Nodes     lab.NodeNames
 	AnswerDir string
-	Vars      map[string]string
+	// Course is the folder on the lab's nodes where the task's answer
+	// files go (/opt/course/<id> in practice, /opt/course/<N> for task N
+	// of an exam, as on the real exam's terminal).
+	Course string
+	Vars   map[string]string
 }
 
 // DefaultTemplateData renders a scenario without a lab (validate, show).
 func DefaultTemplateData() TemplateData {
-	return TemplateData{Nodes: lab.DefaultNodeNames(), AnswerDir: "<answer folder>"}
+	return TemplateData{Nodes: lab.DefaultNodeNames(), AnswerDir: "<answer folder>", Course: "/opt/course/<task>"}
 }
 
 // LoadError lists every problem of one file.
@@ -76,7 +80,7 @@ func (l Loader) Parse(path string, data []byte, dir fs.FS, td TemplateData) (*Sc
 	// (a field of the wrong type is also missing).
 	s := &Scenario{File: *f, Path: path, Dir: dir, Drawn: vars}
 	decoded := ps
-	for _, p := range l.validate(s, root) {
+	for _, p := range l.validate(s, root, td.Course) {
 		if !decoded.Explains(p.Path) {
 			ps = append(ps, p)
 		}
@@ -112,7 +116,9 @@ func (l Loader) decode(data []byte, td TemplateData, lenient bool, deadline time
 
 var idPattern = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
-func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
+// validate checks a rendered scenario; course is the course folder it was
+// rendered with (TemplateData.Course), whose files need no ownership.
+func (l Loader) validate(s *Scenario, root *yaml.Node, course string) yamlx.Problems {
 	var ps yamlx.Problems
 	f := &s.File
 	at := func(p ...string) *yaml.Node { return yamlx.At(root, p...) }
@@ -197,7 +203,7 @@ func (l Loader) validate(s *Scenario, root *yaml.Node) yamlx.Problems {
 			return
 		}
 		unlisted(st, p, n)
-		ps = append(ps, f.ownershipProblems(st, s.Dir, p, n)...)
+		ps = append(ps, f.ownershipProblems(st, s.Dir, p, n, course)...)
 		if name := st.Node(); name != "" && !slices.Contains(f.Needs, string(lab.CapNode)) {
 			// A lab without node access (the sim) would fail the step
 			// half way through the setup; the runner refuses the scenario

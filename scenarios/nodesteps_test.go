@@ -40,7 +40,7 @@ solution:
 	wantLines(t, parse(file), []string{
 		"n.yaml:13: setup[0].nodeService: acts inside node ckalab-control-plane: add node to needs (only a lab with node access, kind, can run it)",
 		"n.yaml:16: checks[1].nodeFile: looks inside node ckalab-worker: add node to needs (only a lab with node access, kind, can grade it)",
-		"n.yaml:20: solution.steps[0].nodeCommand: changes node ckalab-worker, which owns.nodes does not list",
+		"n.yaml:20: solution.steps[0].nodeCommand: changes node ckalab-worker, which owns.nodes does not list (/opt/course/1/ids is outside the task's course folder, {{ .Course }}, whose files need none)",
 		"n.yaml:20: solution.steps[0].nodeCommand: acts inside node ckalab-worker: add node to needs (only a lab with node access, kind, can run it)",
 	})
 	fixed := strings.NewReplacer("needs: [api]", "needs: [api, node]", "nodes: [ckalab-control-plane]", "nodes: [ckalab-control-plane, ckalab-worker]").Replace(file)

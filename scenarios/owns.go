@@ -1,7 +1,9 @@
 package scenarios
 
 import (
+	"fmt"
 	"io/fs"
+	"path"
 	"slices"
 	"strings"
 
@@ -16,7 +18,10 @@ import (
 // not matter; an exam sets many scenarios up side by side, and two that
 // own the same node or object cannot share a lab (see Conflicts).
 type Owns struct {
-	// Nodes the scenario's steps taint, cordon, drain or change.
+	// Nodes the scenario's steps taint, cordon, drain or change. Files
+	// written, moved or removed in the task's own course folder on a node
+	// ({{ .Course }}) do not count: each task has its own folder, so no
+	// other task meets them.
 	Nodes []string `yaml:"nodes"`
 	// Objects made or changed outside the scenario's namespaces:
 	// cluster-scoped ones (a PersistentVolume, a StorageClass, a
@@ -41,7 +46,10 @@ var clusterScoped = []string{
 
 // touch is one thing a step changes.
 type touch struct {
-	node      string    // a node (taint, drain, a patch of a Node)
+	node string // a node (taint, drain, a patch of a Node, a file in it)
+	// path is the first file the step changes on node outside the task's
+	// course folder ("" for a change of the node itself), for messages.
+	path      string
 	namespace string    // a Namespace object
 	object    ObjectRef // any other object
 	// selected are the objects a delete by labels removes: their names
@@ -49,17 +57,21 @@ type touch struct {
 	selected *lab.Ref
 }
 
-// touches lists what a step changes; unreadable manifests give nothing
-// (Validate reports them).
-func touches(st steps.Spec, dir fs.FS) []touch {
+// touches lists what a step changes, each node once; unreadable
+// manifests give nothing (Validate reports them). Files in the task's
+// course folder (course) are no change of their node.
+func touches(st steps.Spec, dir fs.FS, course string) []touch {
 	var out []touch
 	for _, c := range st.Changes(dir) {
 		r := c.Object
 		switch {
 		case c.Selector != nil:
 			out = append(out, touch{selected: &r})
+		case r.Kind == "Node" && inCourse(c.Path, course):
 		case r.Kind == "Node":
-			out = append(out, touch{node: r.Name})
+			if !slices.ContainsFunc(out, func(t touch) bool { return t.node == r.Name }) {
+				out = append(out, touch{node: r.Name, path: c.Path})
+			}
 		case r.Kind == "Namespace":
 			out = append(out, touch{namespace: r.Name})
 		default:
@@ -72,17 +84,35 @@ func touches(st steps.Spec, dir fs.FS) []touch {
 	return out
 }
 
+// inCourse says whether p, a file or folder a step changes inside a node,
+// is in the task's course folder, course: a folder in lab.CourseRoot
+// ({{ .Course }}: /opt/course/<id> in practice, /opt/course/<N> for task N
+// of an exam). Each task has its own, and reset empties them all, so
+// what is in one is the task's alone and owns nothing of the node; a
+// file elsewhere in lab.CourseRoot could be another task's.
+func inCourse(p, course string) bool {
+	return strings.HasPrefix(course, lab.CourseRoot+"/") && path.Clean(course) == course &&
+		path.IsAbs(p) && path.Clean(p) == p && strings.HasPrefix(p, course+"/")
+}
+
 // ownershipProblems reports what a step changes that the scenario does not
-// declare: its namespaces, owns.nodes, owns.objects.
-func (f *File) ownershipProblems(st steps.Spec, dir fs.FS, p string, n *yaml.Node) yamlx.Problems {
+// declare: its namespaces, owns.nodes, owns.objects. course is the task's
+// course folder (TemplateData.Course).
+func (f *File) ownershipProblems(st steps.Spec, dir fs.FS, p string, n *yaml.Node, course string) yamlx.Problems {
 	var ps yamlx.Problems
 	at := yamlx.At(n, st.Name())
-	for _, t := range touches(st, dir) {
+	for _, t := range touches(st, dir, course) {
 		switch {
 		case t.node != "":
-			if !slices.Contains(f.Owns.Nodes, t.node) {
-				ps.Add(at, yamlx.Join(p, st.Name()), "changes node %s, which owns.nodes does not list", t.node)
+			if slices.Contains(f.Owns.Nodes, t.node) {
+				break
 			}
+			why := ""
+			if strings.HasPrefix(t.path, lab.CourseRoot+"/") {
+				// Most likely a course folder written by hand.
+				why = fmt.Sprintf(" (%s is outside the task's course folder, {{ .Course }}, whose files need none)", t.path)
+			}
+			ps.Add(at, yamlx.Join(p, st.Name()), "changes node %s, which owns.nodes does not list%s", t.node, why)
 		case t.selected != nil:
 			ps = append(ps, f.selectorProblems(*t.selected, at, yamlx.Join(p, st.Name()))...)
 		case t.namespace != "":

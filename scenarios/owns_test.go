@@ -7,6 +7,7 @@ import (
 
 	"github.com/ckalab/ckalab/grader/checks"
 	"github.com/ckalab/ckalab/scenarios"
+	"github.com/ckalab/ckalab/scenarios/steps"
 )
 
 // TestConflicts: scenarios conflict when they own the same namespace,
@@ -40,9 +41,11 @@ func TestConflicts(t *testing.T) {
 }
 
 // TestBuiltinConflicts: built-in scenarios conflict only where they must,
-// over a node they change (a taint, a stopped kubelet, answers in its
-// /opt/course); never over a namespace or an object, which a new scenario
-// can always name differently.
+// over a node they change (a taint, a drain, a stopped kubelet, a static
+// pod's manifest); never over a namespace or an object, which a new
+// scenario can always name differently, nor over answers in a task's
+// course folder on a node (crictl-inspect, etcd-backup, kubeadm-certs own
+// no node). A scenario that owns a node joins this list.
 func TestBuiltinConflicts(t *testing.T) {
 	cat := builtinCatalog(t)
 	all, err := cat.LoadAll(scenarios.DefaultTemplateData())
@@ -57,17 +60,113 @@ func TestBuiltinConflicts(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []scenarios.Conflict{
+	want := []scenarios.Conflict{
+		{A: "drain-worker", B: "static-pod", Shared: []string{"node ckalab-worker"}},
 		{A: "drain-worker", B: "taint-toleration", Shared: []string{"node ckalab-worker"}},
 		{A: "kubelet-broken", B: "node-notready", Shared: []string{"node ckalab-worker2"}},
-		{A: "controlplane-broken", B: "etcd-backup", Shared: []string{"node ckalab-control-plane"}},
-	} {
-		if !slices.ContainsFunc(got, func(c scenarios.Conflict) bool {
-			return c.A == want.A && c.B == want.B && slices.Equal(c.Shared, want.Shared)
-		}) {
-			t.Errorf("no conflict %+v in %+v", want, got)
-		}
+		{A: "kubelet-broken", B: "static-pod", Shared: []string{"node ckalab-worker2"}},
+		{A: "node-notready", B: "static-pod", Shared: []string{"node ckalab-worker2"}},
+		{A: "static-pod", B: "taint-toleration", Shared: []string{"node ckalab-worker"}},
 	}
+	if !slices.EqualFunc(got, want, func(x, y scenarios.Conflict) bool {
+		return x.A == y.A && x.B == y.B && slices.Equal(x.Shared, y.Shared)
+	}) {
+		t.Errorf("conflicts %+v\nwant %+v", got, want)
+	}
+}
+
+// courseScenario writes its answers in its course folder on a node, the
+// way crictl-inspect, etcd-backup and kubeadm-certs do, plus the steps
+// given; it owns what owns says.
+func courseScenario(id, owns, extra string) string {
+	return `apiVersion: ckalab.dev/v1alpha1
+kind: Scenario
+id: ` + id + `
+title: Course
+domain: troubleshooting
+competency: Troubleshoot clusters and nodes
+difficulty: easy
+minutes: 1
+needs: [api, node]
+` + owns + `
+task: Write the answers in {{ .Course }}.
+setup:
+- nodeFile: {node: {{ .Nodes.Worker }}, path: "{{ .Course }}/README", content: "answers here\n"}
+checks:
+- {id: x, title: x, points: 1, nodeFile: {node: {{ .Nodes.Worker }}, path: "{{ .Course }}/ids"}}
+solution:
+  explain: x
+  steps:
+  - nodeCommand: {node: {{ .Nodes.Worker }}, command: [crictl, ps, -q], saveOutput: "{{ .Course }}/ids"}
+  - nodeCommand: {node: {{ .Nodes.Worker }}, command: [crictl, ps]}
+  - nodeCommand: {node: {{ .Nodes.ControlPlane }}, command: [etcdctl, snapshot, save, "{{ .Course }}/etcd.db"]}
+  - nodeFile: {node: {{ .Nodes.Worker }}, path: "{{ .Course }}/ids", moveTo: "{{ .Course }}/old/ids"}
+  - nodeFile: {node: {{ .Nodes.Worker }}, path: "{{ .Course }}/README", remove: true}
+` + extra
+}
+
+// TestCourseFolderOwnsNothing: files a scenario's node steps write, move
+// or remove in its task's course folder ({{ .Course }}) need no
+// owns.nodes, as the folder is the task's own in practice and in an exam,
+// so such a scenario conflicts with none that owns the node.
+func TestCourseFolderOwnsNothing(t *testing.T) {
+	exam := scenarios.DefaultTemplateData()
+	exam.Course = "/opt/course/3"
+	practice := scenarios.DefaultTemplateData()
+	practice.Course = "/opt/course/answers"
+	var loaded []*scenarios.Scenario
+	for _, td := range []scenarios.TemplateData{scenarios.DefaultTemplateData(), exam, practice} {
+		s, err := loader().Parse("c.yaml", []byte(courseScenario("answers", "", "")), nil, td)
+		if err != nil {
+			t.Fatalf("course %s: %v", td.Course, err)
+		}
+		loaded = append(loaded, s)
+	}
+	if n := loaded[1].Setup[0].Action.(*steps.NodeFile).Path; n != "/opt/course/3/README" {
+		t.Errorf("rendered path %q, want /opt/course/3/README", n)
+	}
+	owner := &scenarios.Scenario{}
+	owner.ID, owner.Owns = "breaker", scenarios.Owns{Nodes: []string{"ckalab-worker", "ckalab-control-plane"}}
+	if got := scenarios.Conflicts([]*scenarios.Scenario{loaded[0], owner}); len(got) != 0 {
+		t.Errorf("conflicts %+v, want none", got)
+	}
+}
+
+// TestCourseFolderElsewhereOwnsTheNode: what a node step changes outside
+// its task's course folder is a change of the node, which owns.nodes must
+// list: another task's folder, a file moved out of the course folder, a
+// unit's state, a restored data folder; and no course folder outside
+// /opt/course/ makes the node's other files the task's own.
+func TestCourseFolderElsewhereOwnsTheNode(t *testing.T) {
+	const extra = `  - nodeFile: {node: {{ .Nodes.Worker }}, path: /opt/course/1/ids, content: "x\n"}
+  - nodeFile: {node: {{ .Nodes.Worker }}, path: "{{ .Course }}/web.yaml", moveTo: /etc/kubernetes/manifests/web.yaml}
+  - nodeService: {node: {{ .Nodes.Worker2 }}, unit: kubelet, action: restart}
+  - nodeCommand: {node: {{ .Nodes.ControlPlane }}, command: [etcdutl, snapshot, restore, "{{ .Course }}/etcd.db", --data-dir, /var/lib/etcd-from-backup]}
+`
+	_, err := loader().Parse("c.yaml", []byte(courseScenario("elsewhere", "", extra)), nil, scenarios.DefaultTemplateData())
+	wantLines(t, err, []string{
+		"c.yaml:24: solution.steps[5].nodeFile: changes node ckalab-worker, which owns.nodes does not list (/opt/course/1/ids is outside the task's course folder, {{ .Course }}, whose files need none)",
+		"c.yaml:25: solution.steps[6].nodeFile: changes node ckalab-worker, which owns.nodes does not list",
+		"c.yaml:26: solution.steps[7].nodeService: changes node ckalab-worker2, which owns.nodes does not list",
+		"c.yaml:27: solution.steps[8].nodeCommand: changes node ckalab-control-plane, which owns.nodes does not list",
+	})
+	owns := "owns: {nodes: [{{ .Nodes.ControlPlane }}, {{ .Nodes.Worker }}, {{ .Nodes.Worker2 }}]}"
+	if _, err := loader().Parse("c.yaml", []byte(courseScenario("elsewhere", owns, extra)), nil, scenarios.DefaultTemplateData()); err != nil {
+		t.Errorf("with owns.nodes: %v", err)
+	}
+
+	// A course folder outside /opt/course/ (a runner's mistake) is no
+	// course folder: the static pod path stays the node's.
+	td := scenarios.DefaultTemplateData()
+	td.Course = "/etc/kubernetes/manifests"
+	_, err = loader().Parse("c.yaml", []byte(courseScenario("outside", "", "")), nil, td)
+	wantLines(t, err, []string{
+		"c.yaml:13: setup[0].nodeFile: changes node ckalab-worker, which owns.nodes does not list",
+		"c.yaml:19: solution.steps[0].nodeCommand: changes node ckalab-worker, which owns.nodes does not list",
+		"c.yaml:21: solution.steps[2].nodeCommand: changes node ckalab-control-plane, which owns.nodes does not list",
+		"c.yaml:22: solution.steps[3].nodeFile: changes node ckalab-worker, which owns.nodes does not list",
+		"c.yaml:23: solution.steps[4].nodeFile: changes node ckalab-worker, which owns.nodes does not list",
+	})
 }
 
 // TestOwnershipProblems: what steps change must be declared, each

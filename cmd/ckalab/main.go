@@ -21,6 +21,8 @@ func main() {
 		Getenv: os.Getenv,
 		Now:    time.Now,
 		Rand:   rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x636b616c6162)),
+		Detach: detach,
+		Alive:  alive,
 	}
 	code := cli.RunInterruptible(func(ctx context.Context) int {
 		return cli.Main(ctx, os.Args[1:], env)

@@ -27,7 +27,7 @@ import (
 // against the lab:
 //
 //	node: cp
-//	path: /opt/course/4/expiry
+//	path: {{ .Course }}/expiry
 //	facts:
 //	  cert: {certificate: {node: cp, path: /etc/kubernetes/pki/apiserver.crt}}
 //	expr: ["facts.cert.notAfterDates.exists(d, file.contains(d))"]

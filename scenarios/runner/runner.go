@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/ckalab/ckalab/grader"
@@ -29,14 +30,38 @@ type Runner struct {
 	Baseline *baseline.Baseline
 	// Restore tunes bringing the lab back to its baseline.
 	Restore baseline.ApplyOptions
+	// Folders, when it names a scenario, gives it other answer folders
+	// than its own: an exam numbers its tasks' folders.
+	Folders map[string]Folders
+}
+
+// Folders are where a task's answers go.
+type Folders struct {
+	// Answers is the answer folder on this machine (answerFile checks).
+	Answers string
+	// Course is the folder on the lab's nodes (nodeFile checks).
+	Course string
 }
 
 // AnswerDir is the scenario's answer folder.
-func (r *Runner) AnswerDir(id string) string { return filepath.Join(r.AnswerRoot, id) }
+func (r *Runner) AnswerDir(id string) string {
+	if f, ok := r.Folders[id]; ok {
+		return f.Answers
+	}
+	return filepath.Join(r.AnswerRoot, id)
+}
+
+// CourseDir is the scenario's folder on the lab's nodes.
+func (r *Runner) CourseDir(id string) string {
+	if f, ok := r.Folders[id]; ok {
+		return f.Course
+	}
+	return lab.CourseRoot + "/" + id
+}
 
 // TemplateData is what the scenario's templates see on this lab.
 func (r *Runner) TemplateData(id string, vars map[string]string) scenarios.TemplateData {
-	return scenarios.TemplateData{Nodes: r.Cluster.Info.Names(), AnswerDir: r.AnswerDir(id), Vars: vars}
+	return scenarios.TemplateData{Nodes: r.Cluster.Info.Names(), AnswerDir: r.AnswerDir(id), Course: r.CourseDir(id), Vars: vars}
 }
 
 func (r *Runner) env(s *scenarios.Scenario) steps.Env {
@@ -62,6 +87,8 @@ type Started struct {
 	Restored []string
 	// Changed is what the setup did.
 	Changed []string
+	// Undone is what StartAll undid after a setup failed.
+	Undone []string
 }
 
 // Start brings the lab back to its baseline, then runs the setup. On
@@ -182,4 +209,114 @@ func (r *Runner) Apply(ctx context.Context, s *scenarios.Scenario, list []steps.
 func (r *Runner) Grade(ctx context.Context, s *scenarios.Scenario, opts grader.Options) grader.Report {
 	env := &grader.Env{Cluster: r.Cluster, AnswerDir: r.AnswerDir(s.ID)}
 	return grader.Grade(ctx, env, s.ID, s.Title, s.Checks, opts)
+}
+
+// StartAllOptions tune StartAll.
+type StartAllOptions struct {
+	// Parallel is how many setups run at once (0: 4). Setups wait on the
+	// API server and the nodes far more than on this machine's CPU.
+	Parallel int
+	// Done is called after each setup that finished, with how many are
+	// done (for a progress bar); it may be called from several goroutines
+	// but never twice at once.
+	Done func(done, total int)
+}
+
+// StartAll brings the lab back to its baseline once, then sets up every
+// scenario side by side: an exam's tasks, which own nothing in common
+// (scenarios.Conflicts). When one setup fails, the others are stopped and
+// the lab is brought back to its baseline again, so that a failed start
+// leaves no half-made exam; the error says what failed and what was
+// undone.
+func (r *Runner) StartAll(ctx context.Context, list []*scenarios.Scenario, opts StartAllOptions) (Started, error) {
+	var st Started
+	var keep []string
+	for _, s := range list {
+		if err := r.CheckCapabilities(s); err != nil {
+			return st, err
+		}
+		for _, ns := range s.Namespaces {
+			if lab.IsSystemNamespace(ns) {
+				return st, fmt.Errorf("%s lists namespace %s, which belongs to the lab: refused", s.ID, ns)
+			}
+		}
+		keep = append(keep, SetupNamespaces(s)...)
+	}
+	// Deleted namespaces are waited for: the learner works on every task
+	// at once, right away, and a namespace a solution makes again
+	// (monitoring, say) must not still be terminating then.
+	restored, err := r.RestoreBaseline(ctx, keep, true)
+	st.Restored = restored
+	if err != nil {
+		return st, fmt.Errorf("clean up before setup: %w", err)
+	}
+	for _, s := range list {
+		if err := os.RemoveAll(r.AnswerDir(s.ID)); err != nil {
+			return st, fmt.Errorf("remove answer folder: %w", err)
+		}
+		if err := os.MkdirAll(r.AnswerDir(s.ID), 0o700); err != nil {
+			return st, fmt.Errorf("answer folder: %w", err)
+		}
+	}
+	parallel := opts.Parallel
+	if parallel <= 0 {
+		parallel = 4
+	}
+	setupCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var (
+		mu      sync.Mutex
+		done    int
+		changed = make([][]string, len(list))
+		errs    = make([]error, len(list))
+		wg      sync.WaitGroup
+		slots   = make(chan struct{}, parallel)
+	)
+	for i, s := range list {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case slots <- struct{}{}:
+			case <-setupCtx.Done():
+				return
+			}
+			defer func() { <-slots }()
+			if setupCtx.Err() != nil {
+				return
+			}
+			changed[i], errs[i] = steps.RunAll(setupCtx, r.env(s), s.Setup)
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("setup of %s failed at %w", s.ID, errs[i])
+				cancel(errs[i])
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			done++
+			if opts.Done != nil {
+				opts.Done(done, len(list))
+			}
+		}()
+	}
+	wg.Wait()
+	for _, c := range changed {
+		st.Changed = append(st.Changed, c...)
+	}
+	// The first failure is the cause; the others are setups it stopped.
+	failed := context.Cause(setupCtx)
+	if failed == nil || errors.Is(failed, context.Canceled) && ctx.Err() == nil {
+		failed = errors.Join(errs...)
+	}
+	if failed == nil {
+		return st, nil
+	}
+	// Undo with the caller's context: a setup stopped by Ctrl-C still
+	// leaves the lab to clean (and a second Ctrl-C exits anyway).
+	undone, err := r.RestoreBaseline(context.WithoutCancel(ctx), nil, false)
+	if err != nil {
+		return st, fmt.Errorf("%w; undoing the other setups failed too: %v (`ckalab lab reset` brings the lab back)", failed, err)
+	}
+	st.Undone = undone
+	return st, failed
 }

@@ -152,40 +152,7 @@ func TestStartRecordsChangesAndReset(t *testing.T) {
 func TestFailedSetupSaysWhatChanged(t *testing.T) {
 	l := simtest.Need(t, sl)
 	r, _ := newRunner(t, l)
-	const file = `apiVersion: ckalab.dev/v1alpha1
-kind: Scenario
-id: broken-setup
-title: Broken setup
-domain: storage
-competency: Manage persistent volumes and persistent volume claims
-difficulty: easy
-minutes: 1
-needs: [api]
-namespaces: [broken-setup]
-task: nothing
-setup:
-- apply:
-    manifest: |
-      apiVersion: v1
-      kind: Namespace
-      metadata: {name: broken-setup}
-- patch:
-    apiVersion: v1
-    kind: ConfigMap
-    namespace: broken-setup
-    name: does-not-exist
-    patch: {data: {a: b}}
-checks:
-- id: x
-  title: x
-  points: 1
-  absent: {apiVersion: v1, kind: ConfigMap, namespace: broken-setup, name: x}
-solution:
-  explain: none
-  steps:
-  - delete: {apiVersion: v1, kind: ConfigMap, namespace: broken-setup, name: x}
-`
-	s, err := scenarios.Loader{CheckTypes: checks.All()}.Parse("broken.yaml", []byte(file), nil, r.TemplateData("broken-setup", nil))
+	s, err := scenarios.Loader{CheckTypes: checks.All()}.Parse("broken.yaml", []byte(brokenSetup), nil, r.TemplateData("broken-setup", nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,6 +54,12 @@ type Change struct {
 	// Selector, when not nil, are the labels of the objects a delete
 	// selects (empty: all of the kind); they are only known when it runs.
 	Selector map[string]string
+	// Path, for a change inside a node (Object is its Node), is the file
+	// or folder changed there (nodeFile, nodeCommand); empty for a change
+	// of the node itself (a taint, a drain, a unit's state). It lets a
+	// scenario tell files in its task's course folder, which need no
+	// ownership of the node, from the rest (scenarios/owns.go).
+	Path string
 }
 
 // Validation collects the problems of one step's body. Each is reported at

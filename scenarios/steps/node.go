@@ -7,3 +7,9 @@ import "github.com/ckalab/ckalab/lab"
 func nodeChange(name string) []Change {
 	return []Change{{Verb: VerbPatch, Object: lab.Ref{APIVersion: "v1", Kind: "Node", Name: name}}}
 }
+
+// nodeFileChange is a file or folder a node step changes inside the node
+// (p): a change of the Node, at p.
+func nodeFileChange(node, p string) Change {
+	return Change{Verb: VerbPatch, Object: lab.Ref{APIVersion: "v1", Kind: "Node", Name: node}, Path: p}
+}

@@ -54,8 +54,24 @@ func (c *NodeCommand) Validate(v *Validation) {
 // NodeName is the node the step acts inside.
 func (c *NodeCommand) NodeName() string { return c.Node }
 
-// Changes is the node.
-func (c *NodeCommand) Changes(fs.FS) []Change { return nodeChange(c.Node) }
+// Changes are the files the command writes (or the folder it makes) and
+// saveOutput's file: changes of the node. A command that only reads, its
+// output kept nowhere, changes nothing. One off the allow-list (Validate
+// reports it) is taken to change the node.
+func (c *NodeCommand) Changes(fs.FS) []Change {
+	writes, err := lab.AllowedNodeCommand(c.Command, lab.MayWrite)
+	if err != nil {
+		return nodeChange(c.Node)
+	}
+	var out []Change
+	for _, w := range writes {
+		out = append(out, nodeFileChange(c.Node, w.Path))
+	}
+	if c.SaveOutput != "" {
+		out = append(out, nodeFileChange(c.Node, c.SaveOutput))
+	}
+	return out
+}
 
 // checkCommand refuses a command a nodeCommand step may not run, saying
 // why: one off the allow-list, or one that writes a file (or makes a

@@ -110,8 +110,14 @@ func (f *NodeFile) Validate(v *Validation) {
 // NodeName is the node the step acts inside.
 func (f *NodeFile) NodeName() string { return f.Node }
 
-// Changes is the node.
-func (f *NodeFile) Changes(fs.FS) []Change { return nodeChange(f.Node) }
+// Changes are the file, and where moveTo moves it: changes of the node.
+func (f *NodeFile) Changes(fs.FS) []Change {
+	out := []Change{nodeFileChange(f.Node, f.Path)}
+	if f.MoveTo != "" {
+		out = append(out, nodeFileChange(f.Node, f.MoveTo))
+	}
+	return out
+}
 
 // Images are those of a static pod manifest the step writes: the kubelet
 // runs it, and an offline lab must have loaded them. It reads as an apply

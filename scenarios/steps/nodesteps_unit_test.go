@@ -69,3 +69,35 @@ func needsKind(t *testing.T, s steps.Spec) {
 		t.Errorf("%s without node access: changed %q, err %v; want lab.ErrNoNodeAccess naming a kind lab", s.Name(), changed, err)
 	}
 }
+
+// TestNodeStepChanges: node steps say which files they change inside the
+// node (Change.Path), so that a scenario can tell its task's course folder
+// from the rest of the node; a change of the node itself has no path, and
+// a command that only reads, its output kept nowhere, changes nothing.
+func TestNodeStepChanges(t *testing.T) {
+	t.Parallel()
+	for src, want := range map[string][]string{
+		"nodeFile: {node: cp, path: /opt/course/3/a, content: x}":                                                                      {"cp /opt/course/3/a"},
+		"nodeFile: {node: cp, path: /etc/kubernetes/manifests/x.yaml, moveTo: /opt/course/3/x.yaml}":                                   {"cp /etc/kubernetes/manifests/x.yaml", "cp /opt/course/3/x.yaml"},
+		"nodeCommand: {node: w1, command: [crictl, ps, -q]}":                                                                           nil,
+		"nodeCommand: {node: w1, command: [crictl, ps, -q], saveOutput: /opt/course/3/ids}":                                            {"w1 /opt/course/3/ids"},
+		"nodeCommand: {node: cp, command: [etcdctl, snapshot, save, /opt/course/3/etcd.db]}":                                           {"cp /opt/course/3/etcd.db", "cp /opt/course/3/etcd.db.part"},
+		"nodeCommand: {node: cp, command: [etcdutl, snapshot, restore, /opt/course/3/etcd.db, --data-dir, /var/lib/etcd-from-backup]}": {"cp /var/lib/etcd-from-backup"},
+		// Off the allow-list (Validate refuses it): the node, no path.
+		"nodeCommand: {node: cp, command: [sh, -c, 'rm -rf /']}":  {"cp "},
+		"nodeService: {node: w1, unit: kubelet, action: stop}":    {"w1 "},
+		"taint: {node: w1, key: a, value: b, effect: NoSchedule}": {"w1 "},
+	} {
+		s, _ := parse(t, src)
+		var got []string
+		for _, c := range s.Changes(nil) {
+			if c.Verb != steps.VerbPatch || c.Object != (lab.Ref{APIVersion: "v1", Kind: "Node", Name: c.Object.Name}) {
+				t.Errorf("%s: change %+v, want a patch of a Node", src, c)
+			}
+			got = append(got, c.Object.Name+" "+c.Path)
+		}
+		if !equal(got, want) {
+			t.Errorf("%s: changes %q, want %q", src, got, want)
+		}
+	}
+}

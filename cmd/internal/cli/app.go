@@ -25,6 +25,14 @@ type Env struct {
 	Getenv func(string) string
 	Now    func() time.Time
 	Rand   *rand.Rand
+	// Detach starts ckalab with args as a process that outlives this one
+	// (the exam's deadline watcher), its output to logPath, and returns
+	// its pid; nil: no watcher is started (tests drive the watcher
+	// themselves).
+	Detach func(args []string, logPath string) (int, error)
+	// Alive reports whether pid runs with every one of args on its
+	// command line; nil: never.
+	Alive func(pid int, args []string) bool
 }
 
 // app holds the global flags and lazily built dependencies.
@@ -118,10 +126,13 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "on errors, show details for scenario authors too (the condition a timed-out step waited for)")
 	_ = root.RegisterFlagCompletionFunc("context", a.completeContexts)
 	root.AddGroup(&cobra.Group{ID: "practice", Title: "Practice:"}, &cobra.Group{ID: "lab", Title: "Lab:"}, &cobra.Group{ID: "author", Title: "Authoring:"})
-	for _, c := range []*cobra.Command{a.listCommand(), a.showCommand(), a.startCommand(), a.gradeCommand(), a.resetCommand(), a.hintCommand(), a.solutionCommand(), a.learnCommand()} {
+	for _, c := range []*cobra.Command{a.listCommand(), a.showCommand(), a.startCommand(), a.gradeCommand(), a.resetCommand(), a.hintCommand(), a.solutionCommand(), a.learnCommand(), a.nextCommand()} {
 		c.GroupID = "practice"
 		root.AddCommand(c)
 	}
+	examCmd := a.examCommand()
+	examCmd.GroupID = "practice"
+	root.AddCommand(examCmd)
 	labCmd := a.labCommand()
 	labCmd.GroupID = "lab"
 	root.AddCommand(labCmd)

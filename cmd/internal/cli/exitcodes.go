@@ -15,7 +15,7 @@ const (
 	ExitOK           = 0 // success; grade: full marks
 	ExitError        = 1 // something went wrong (message on stderr)
 	ExitUsage        = 2 // bad command line
-	ExitChecksFailed = 3 // grade: not full marks; scenario test: a stage failed
+	ExitChecksFailed = 3 // grade: not full marks; exam submit: below the pass mark; scenario test: a stage failed
 	ExitNoLab        = 4 // no lab running, or it is unhealthy
 	// ExitInterrupted (130) is in signals.go.
 )

@@ -36,7 +36,7 @@ func (a *app) hintCommand() *cobra.Command {
 // runHint prints the hints seen so far and one more; the attempt
 // remembers how many were shown.
 func runHint(ctx context.Context, opts *hintOptions) error {
-	s, sc, att, err := openAttempt(ctx, opts.session, opts.Scenario)
+	s, sc, att, err := openAttempt(ctx, opts.session, opts.Scenario, "hint")
 	if err != nil {
 		return err
 	}

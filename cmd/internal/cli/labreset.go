@@ -54,6 +54,9 @@ func runLabReset(ctx context.Context, opts *labResetOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := s.refuseDuringExam("lab reset"); err != nil {
+		return err
+	}
 	if err := s.store.Check(); err != nil {
 		return err
 	}

@@ -78,6 +78,13 @@ func (h *harness) run(args ...string) result {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
+	return h.runCtx(ctx, args...)
+}
+
+// runCtx is run with a context of the caller's (a command run in the
+// background, stopped by the test).
+func (h *harness) runCtx(ctx context.Context, args ...string) result {
+	h.t.Helper()
 	var out, errOut bytes.Buffer
 	code := cli.Main(ctx, args, cli.Env{
 		IO:     cli.TestIO(strings.NewReader(""), &out, &errOut),

@@ -34,7 +34,7 @@ func (a *app) resetCommand() *cobra.Command {
 // runReset sets the scenario up again; the attempt keeps its values and
 // start time, and its hints are hidden again.
 func runReset(ctx context.Context, opts *resetOptions) error {
-	s, sc, att, err := openAttempt(ctx, opts.session, opts.Scenario)
+	s, sc, att, err := openAttempt(ctx, opts.session, opts.Scenario, "reset")
 	if err != nil {
 		return err
 	}

@@ -64,6 +64,9 @@ func runScenarioTest(ctx context.Context, opts *scenarioTestOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := s.refuseDuringExam("scenario test"); err != nil {
+		return err
+	}
 	ids := opts.Scenarios
 	if opts.All {
 		ids = s.catalog.IDs()

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/ckalab/ckalab/exam"
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/baseline"
@@ -27,6 +29,22 @@ type session struct {
 	catalog *scenarios.Catalog
 	// labDir is the lab's state folder (its baseline).
 	labDir string
+	// exam is the state file of the lab's exam.
+	exam exam.Store
+}
+
+// refuseDuringExam stops the practice commands while an exam runs on the
+// lab: a grade, a hint or a solution would answer the exam's tasks, and
+// a start or a reset would wipe them.
+func (s *session) refuseDuringExam(command string) error {
+	st, err := s.exam.Load()
+	if errors.Is(err, exam.ErrNoExam) || err == nil && st.Graded != nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return usageError("exam %s is running on this lab: `ckalab %s` waits until it is handed in (`ckalab exam submit`)", st.ID, command)
 }
 
 // sessionFunc opens a session on the selected lab: app.session, or a fake
@@ -67,6 +85,7 @@ func (a *app) session(ctx context.Context) (*session, error) {
 		store:   runner.Store{Path: filepath.Join(d.State, "attempts.json")},
 		catalog: cat,
 		labDir:  labDir,
+		exam:    exam.Store{Path: examStatePath(d.State, c.Context)},
 	}, nil
 }
 
@@ -88,6 +107,16 @@ func (a *app) forgetContext(contextName string) error {
 	d, err := a.dirs()
 	if err != nil {
 		return err
+	}
+	// The exam shell's kubeconfig holds the lab's admin key, and the
+	// course folder the answers: both go with the lab. The exam's state
+	// stays, so that `exam status` can say its lab is gone.
+	store := exam.Store{Path: examStatePath(d.State, contextName)}
+	kubeconfig, rcfile := examShellFiles(store)
+	for _, p := range []string{kubeconfig, rcfile, examCourseDir(store)} {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("remove the exam's files of the lab: %w", err)
+		}
 	}
 	return runner.Store{Path: filepath.Join(d.State, "attempts.json")}.Forget(contextName)
 }
@@ -131,9 +160,12 @@ func (s *session) attempt(id *string) (*scenarios.Scenario, *runner.Attempt, err
 // openAttempt starts the commands about one scenario attempt ("grade
 // [<scenario>]", "hint", ...): it opens a session and resolves the scenario
 // (id, else the lab's current attempt).
-func openAttempt(ctx context.Context, open sessionFunc, id *string) (*session, *scenarios.Scenario, *runner.Attempt, error) {
+func openAttempt(ctx context.Context, open sessionFunc, id *string, command string) (*session, *scenarios.Scenario, *runner.Attempt, error) {
 	s, err := open(ctx)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.refuseDuringExam(command); err != nil {
 		return nil, nil, nil, err
 	}
 	sc, att, err := s.attempt(id)

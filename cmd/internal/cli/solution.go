@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/scenarios"
 	"github.com/ckalab/ckalab/scenarios/steps"
 	"github.com/spf13/cobra"
 )
@@ -36,11 +37,26 @@ func (a *app) solutionCommand() *cobra.Command {
 }
 
 func runSolution(ctx context.Context, opts *solutionOptions) error {
-	s, sc, _, err := openAttempt(ctx, opts.session, opts.Scenario)
+	s, sc, _, err := openAttempt(ctx, opts.session, opts.Scenario, "solution")
 	if err != nil {
 		return err
 	}
 	a := opts.app
+	io := a.env.IO
+	a.printSolution(sc)
+	if !opts.Apply {
+		return nil
+	}
+	p := &progress{io: io, now: a.env.Now}
+	return lab.Step(p, "Applying the reference solution", func() error {
+		_, err := s.runner.Apply(ctx, sc, sc.Solution.Steps)
+		return err
+	})
+}
+
+// printSolution prints a scenario's explained reference solution
+// (solution, exam review).
+func (a *app) printSolution(sc *scenarios.Scenario) {
 	io := a.env.IO
 	c := io.Colors()
 	fmt.Fprintf(io.Out, "%s\n%s\n\n", c.Bold("Solution: "+sc.Title), strings.TrimSpace(sc.Solution.Explain))
@@ -54,12 +70,4 @@ func runSolution(ctx context.Context, opts *solutionOptions) error {
 			fmt.Fprintln(io.Out, indent(apply.Manifest, "     "))
 		}
 	}
-	if !opts.Apply {
-		return nil
-	}
-	p := &progress{io: io, now: a.env.Now}
-	return lab.Step(p, "Applying the reference solution", func() error {
-		_, err := s.runner.Apply(ctx, sc, sc.Solution.Steps)
-		return err
-	})
 }

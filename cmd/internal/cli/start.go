@@ -41,6 +41,9 @@ func runStart(ctx context.Context, opts *startOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := s.refuseDuringExam("start"); err != nil {
+		return err
+	}
 	// A broken attempts file stops start before the lab changes.
 	if err := s.store.Check(); err != nil {
 		return err

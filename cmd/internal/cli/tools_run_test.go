@@ -60,14 +60,14 @@ func TestRunScenarioValidateConflicts(t *testing.T) {
 	// The scenario given is listed once, and every pair once, in order.
 	for _, line := range []string{
 		"✓ " + filepath.Join(dir, "scenario.yaml") + ": taint-toleration, 3 checks, 5 points\n",
-		"\ndrain-worker          taint-toleration   node ckalab-worker\n",
-		"\nstatic-pod            taint-toleration   node ckalab-worker\n",
+		"\ndrain-worker     taint-toleration   node ckalab-worker\n",
+		"\nstatic-pod       taint-toleration   node ckalab-worker\n",
 	} {
 		if strings.Count(out, line) != 1 {
 			t.Errorf("validate --conflicts %s: %q %d times, want once:\n%s", dir, line, strings.Count(out, line), out)
 		}
 	}
-	if !strings.Contains(out, "\nSCENARIO              CONFLICTS WITH     BOTH OWN\n") {
+	if !strings.Contains(out, "\nSCENARIO         CONFLICTS WITH     BOTH OWN\n") {
 		t.Errorf("validate --conflicts %s: no table header:\n%s", dir, out)
 	}
 }
