@@ -29,6 +29,17 @@ type Owns struct {
 	Objects []ObjectRef `yaml:"objects"`
 }
 
+// Uses is what a scenario needs working without changing it: in an exam,
+// a task that owns (breaks, taints, drains) one of these nodes would take
+// points from this one, so the two conflict. A DaemonSet on every node
+// uses every node; a task read on one node's container runtime uses that
+// node.
+type Uses struct {
+	// Nodes whose kubelet, container runtime and schedulability the
+	// scenario's pods or checks rely on.
+	Nodes []string `yaml:"nodes"`
+}
+
 // ObjectRef names one object a scenario owns: apiVersion, kind, name and
 // (for a namespaced object) namespace.
 type ObjectRef = lab.Ref
@@ -186,6 +197,17 @@ type Conflict struct {
 	Shared []string
 }
 
+// usesOwned lists the nodes s uses that other owns, in words.
+func (s *Scenario) usesOwned(other *Scenario) []string {
+	var out []string
+	for _, n := range s.Uses.Nodes {
+		if slices.Contains(other.Owns.Nodes, n) {
+			out = append(out, fmt.Sprintf("node %s (%s uses it)", n, s.ID))
+		}
+	}
+	return out
+}
+
 // owned lists what a scenario owns, in words.
 func (s *Scenario) owned() []string {
 	var out []string
@@ -205,7 +227,7 @@ func (s *Scenario) owned() []string {
 }
 
 // Conflicts lists the pairs of scenarios that own the same namespace, node
-// or object.
+// or object, or where one owns a node the other uses.
 func Conflicts(all []*Scenario) []Conflict {
 	var out []Conflict
 	for i, a := range all {
@@ -217,6 +239,8 @@ func Conflicts(all []*Scenario) []Conflict {
 					shared = append(shared, o)
 				}
 			}
+			shared = append(shared, a.usesOwned(b)...)
+			shared = append(shared, b.usesOwned(a)...)
 			if len(shared) > 0 {
 				out = append(out, Conflict{A: a.ID, B: b.ID, Shared: shared})
 			}

@@ -46,6 +46,24 @@ func TestConflicts(t *testing.T) {
 // scenario can always name differently, nor over answers in a task's
 // course folder on a node (crictl-inspect, etcd-backup, kubeadm-certs own
 // no node). A scenario that owns a node joins this list.
+// TestUsesConflicts: a scenario that uses a node another owns conflicts
+// with it; two that only use it do not.
+func TestUsesConflicts(t *testing.T) {
+	a := &scenarios.Scenario{File: scenarios.File{ID: "a", Uses: scenarios.Uses{Nodes: []string{"n1", "n2"}}}}
+	b := &scenarios.Scenario{File: scenarios.File{ID: "b", Owns: scenarios.Owns{Nodes: []string{"n2"}}}}
+	c := &scenarios.Scenario{File: scenarios.File{ID: "c", Uses: scenarios.Uses{Nodes: []string{"n1", "n2"}}}}
+	got := scenarios.Conflicts([]*scenarios.Scenario{a, b, c})
+	want := []scenarios.Conflict{
+		{A: "a", B: "b", Shared: []string{"node n2 (a uses it)"}},
+		{A: "b", B: "c", Shared: []string{"node n2 (c uses it)"}},
+	}
+	if !slices.EqualFunc(got, want, func(x, y scenarios.Conflict) bool {
+		return x.A == y.A && x.B == y.B && slices.Equal(x.Shared, y.Shared)
+	}) {
+		t.Errorf("conflicts %+v\nwant %+v", got, want)
+	}
+}
+
 func TestBuiltinConflicts(t *testing.T) {
 	cat := builtinCatalog(t)
 	all, err := cat.LoadAll(scenarios.DefaultTemplateData())
@@ -60,13 +78,32 @@ func TestBuiltinConflicts(t *testing.T) {
 			}
 		}
 	}
+	const (
+		cp = "node ckalab-control-plane"
+		w1 = "node ckalab-worker"
+		w2 = "node ckalab-worker2"
+	)
+	uses := func(node, id string) string { return node + " (" + id + " uses it)" }
 	want := []scenarios.Conflict{
-		{A: "drain-worker", B: "static-pod", Shared: []string{"node ckalab-worker"}},
-		{A: "drain-worker", B: "taint-toleration", Shared: []string{"node ckalab-worker"}},
-		{A: "kubelet-broken", B: "node-notready", Shared: []string{"node ckalab-worker2"}},
-		{A: "kubelet-broken", B: "static-pod", Shared: []string{"node ckalab-worker2"}},
-		{A: "node-notready", B: "static-pod", Shared: []string{"node ckalab-worker2"}},
-		{A: "static-pod", B: "taint-toleration", Shared: []string{"node ckalab-worker"}},
+		{A: "controlplane-broken", B: "crictl-inspect", Shared: []string{uses(cp, "crictl-inspect")}},
+		{A: "controlplane-broken", B: "daemonset-everywhere", Shared: []string{uses(cp, "daemonset-everywhere")}},
+		{A: "controlplane-broken", B: "metrics-server", Shared: []string{uses(cp, "metrics-server")}},
+		{A: "daemonset-everywhere", B: "drain-worker", Shared: []string{uses(w1, "daemonset-everywhere")}},
+		{A: "daemonset-everywhere", B: "kubelet-broken", Shared: []string{uses(w2, "daemonset-everywhere")}},
+		{A: "daemonset-everywhere", B: "node-notready", Shared: []string{uses(w2, "daemonset-everywhere")}},
+		{A: "daemonset-everywhere", B: "static-pod", Shared: []string{uses(w1, "daemonset-everywhere"), uses(w2, "daemonset-everywhere")}},
+		{A: "daemonset-everywhere", B: "taint-toleration", Shared: []string{uses(w1, "daemonset-everywhere")}},
+		{A: "drain-worker", B: "metrics-server", Shared: []string{uses(w1, "metrics-server")}},
+		{A: "drain-worker", B: "static-pod", Shared: []string{w1}},
+		{A: "drain-worker", B: "taint-toleration", Shared: []string{w1}},
+		{A: "kubelet-broken", B: "metrics-server", Shared: []string{uses(w2, "metrics-server")}},
+		{A: "kubelet-broken", B: "node-notready", Shared: []string{w2}},
+		{A: "kubelet-broken", B: "static-pod", Shared: []string{w2}},
+		{A: "metrics-server", B: "node-notready", Shared: []string{uses(w2, "metrics-server")}},
+		{A: "metrics-server", B: "static-pod", Shared: []string{uses(w1, "metrics-server"), uses(w2, "metrics-server")}},
+		{A: "metrics-server", B: "taint-toleration", Shared: []string{uses(w1, "metrics-server")}},
+		{A: "node-notready", B: "static-pod", Shared: []string{w2}},
+		{A: "static-pod", B: "taint-toleration", Shared: []string{w1}},
 	}
 	if !slices.EqualFunc(got, want, func(x, y scenarios.Conflict) bool {
 		return x.A == y.A && x.B == y.B && slices.Equal(x.Shared, y.Shared)

@@ -47,6 +47,8 @@ type File struct {
 	Namespaces []string `yaml:"namespaces"`
 	// Owns is what else it changes: nodes, cluster-scoped objects.
 	Owns Owns `yaml:"owns"`
+	// Uses is what it needs left alone by the other tasks of an exam.
+	Uses Uses `yaml:"uses"`
 	// Vars are per-attempt values: one of the choices is drawn at start
 	// and used in the templates as {{ .Vars.name }}.
 	Vars map[string][]string `yaml:"vars"`

@@ -272,34 +272,42 @@ func (r *Runner) StartAll(ctx context.Context, list []*scenarios.Scenario, opts 
 		wg      sync.WaitGroup
 		slots   = make(chan struct{}, parallel)
 	)
-	for i, s := range list {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case slots <- struct{}{}:
-			case <-setupCtx.Done():
-				return
-			}
-			defer func() { <-slots }()
-			if setupCtx.Err() != nil {
-				return
-			}
-			changed[i], errs[i] = steps.RunAll(setupCtx, r.env(s), s.Setup)
-			if errs[i] != nil {
-				errs[i] = fmt.Errorf("setup of %s failed at %w", s.ID, errs[i])
-				cancel(errs[i])
-				return
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			done++
-			if opts.Done != nil {
-				opts.Done(done, len(list))
-			}
-		}()
+	setup := func(i int, s *scenarios.Scenario) {
+		defer wg.Done()
+		select {
+		case slots <- struct{}{}:
+		case <-setupCtx.Done():
+			return
+		}
+		defer func() { <-slots }()
+		if setupCtx.Err() != nil {
+			return
+		}
+		changed[i], errs[i] = steps.RunAll(setupCtx, r.env(s), s.Setup)
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("setup of %s failed at %w", s.ID, errs[i])
+			cancel(errs[i])
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if opts.Done != nil {
+			opts.Done(done, len(list))
+		}
 	}
-	wg.Wait()
+	// Tasks that own a node (stop its kubelet, taint, drain it) are set
+	// up once the others are: the others' pods must not land on a node
+	// that is about to break, nor wait for one that just did.
+	for _, nodeOwners := range []bool{false, true} {
+		for i, s := range list {
+			if (len(s.Owns.Nodes) > 0) == nodeOwners {
+				wg.Add(1)
+				go setup(i, s)
+			}
+		}
+		wg.Wait()
+	}
 	for _, c := range changed {
 		st.Changed = append(st.Changed, c...)
 	}

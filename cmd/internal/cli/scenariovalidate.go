@@ -69,7 +69,7 @@ func runScenarioValidate(_ context.Context, opts *scenarioValidateOptions) error
 }
 
 // printConflicts lists the pairs of scenarios, of the catalog and extra,
-// that own the same thing.
+// that own the same thing, or where one owns a node the other uses.
 func (a *app) printConflicts(extra []*scenarios.Scenario) error {
 	all, err := a.allScenarios()
 	if err != nil {
@@ -93,5 +93,5 @@ func (a *app) printConflicts(extra []*scenarios.Scenario) error {
 		fmt.Fprintf(a.env.IO.ErrOut, "No conflicts among %d scenario(s).\n", len(all))
 		return nil
 	}
-	return table(a.env.IO.Out, []string{"scenario", "conflicts with", "both own"}, rows)
+	return table(a.env.IO.Out, []string{"scenario", "conflicts with", "over"}, rows)
 }

@@ -56,19 +56,24 @@ func TestRunScenarioValidateConflicts(t *testing.T) {
 	if err := runScenarioValidate(context.Background(), &scenarioValidateOptions{app: r.app, Paths: []string{dir}, Conflicts: true}); err != nil {
 		t.Fatal(err)
 	}
-	out := r.out.String()
+	// The table's columns are as wide as their longest cell: compare
+	// lines with their spaces squeezed.
+	var lines []string
+	for _, l := range strings.Split(r.out.String(), "\n") {
+		lines = append(lines, strings.Join(strings.Fields(l), " "))
+	}
+	out := strings.Join(lines, "\n")
 	// The scenario given is listed once, and every pair once, in order.
 	for _, line := range []string{
 		"✓ " + filepath.Join(dir, "scenario.yaml") + ": taint-toleration, 3 checks, 5 points\n",
-		"\ndrain-worker     taint-toleration   node ckalab-worker\n",
-		"\nstatic-pod       taint-toleration   node ckalab-worker\n",
+		"\nSCENARIO CONFLICTS WITH OVER\n",
+		"\ndrain-worker taint-toleration node ckalab-worker\n",
+		"\nstatic-pod taint-toleration node ckalab-worker\n",
+		"\ndaemonset-everywhere taint-toleration node ckalab-worker (daemonset-everywhere uses it)\n",
 	} {
 		if strings.Count(out, line) != 1 {
 			t.Errorf("validate --conflicts %s: %q %d times, want once:\n%s", dir, line, strings.Count(out, line), out)
 		}
-	}
-	if !strings.Contains(out, "\nSCENARIO         CONFLICTS WITH     BOTH OWN\n") {
-		t.Errorf("validate --conflicts %s: no table header:\n%s", dir, out)
 	}
 }
 
