@@ -59,3 +59,8 @@ lint: ## gofmt and go vet
 
 clean: ## remove build outputs (not the sim cache)
 	rm -rf bin
+
+.PHONY: report-screenshot
+report-screenshot: ## the exam's HTML report of a failed fixture exam, and its screenshot in headless Chromium: bin/exam-report.html, bin/exam-report.png
+	CKALAB_REPORT_SCREENSHOT="$(CURDIR)/bin/exam-report.png" $(GO) test -count=1 -run '^TestHTMLReportInABrowser$$' ./exam/report/
+	@echo "wrote bin/exam-report.html and bin/exam-report.png"

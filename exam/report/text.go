@@ -211,7 +211,9 @@ func (t *textWriter) failures(s Summary) {
 			t.wrapped(c.Bold, fmt.Sprintf("%s: %s (%s)", printable(oneLine(f.ID)), printable(oneLine(f.Title)),
 				plural(f.Points, "point")), "  "+c.Red("✗")+" ", "    ")
 			if f.Why != "" {
-				t.wrapped(nil, printable(f.Why), "    why: ", "         ")
+				// A why is prose, often a YAML block with the author's
+				// line breaks: wrap it to the terminal instead.
+				t.wrapped(nil, strings.Join(strings.Fields(printable(f.Why)), " "), "    why: ", "         ")
 			}
 			t.wrapped(nil, printable(f.Expected), "    expected: ", "              ")
 			t.wrapped(nil, printable(f.Actual), "    actual:   ", "              ")

@@ -198,7 +198,7 @@ func TestPracticeCommandsRefuseDuringAnExam(t *testing.T) {
 	store := saveExam(t, r.app, nil)
 	s := &session{exam: store}
 	err := s.refuseDuringExam("hint")
-	wantExit(t, "hint during an exam", err, ExitUsage)
+	wantExit(t, "hint during an exam", err, ExitError)
 	if err == nil || !strings.Contains(err.Error(), "`ckalab hint` waits until it is handed in") {
 		t.Errorf("hint during an exam: %v", err)
 	}

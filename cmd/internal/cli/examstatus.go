@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,9 +115,10 @@ func (a *app) printExamStatus(st *exam.State, format string) error {
 	})
 }
 
-// weightText writes a task's weight as the exam does: 6%, 6.25%.
+// weightText writes a task's weight as the exam does: 6%, 6.25%,
+// 10.42% (a share of 100/16 per task leaves float noise to round off).
 func weightText(w float64) string {
-	return strconv.FormatFloat(w, 'f', -1, 64) + "%"
+	return strconv.FormatFloat(math.Round(w*100)/100, 'f', -1, 64) + "%"
 }
 
 type examTaskOptions struct {

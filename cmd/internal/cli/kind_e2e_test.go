@@ -112,6 +112,23 @@ func TestKindLabEndToEnd(t *testing.T) {
 	h.expect(0, "ssh", "ckalab-worker2", "--", "systemctl", "is-active", "kubelet")
 	h.expect(0, "ssh", "ckalab-control-plane", "--", "test", "-f", "/etc/kubernetes/manifests/kube-scheduler.yaml")
 
+	// A timed exam over the whole catalog on the same lab: every task set
+	// up at once (the goal: 16 tasks in 90 s), then handed in untouched.
+	start = time.Now()
+	r = h.expect(0, "exam", "start", "--set", "cka-kind", "--seed", "7")
+	t.Logf("exam start: %s\n%s%s", time.Since(start).Round(100*time.Millisecond), r.stderr, r.stdout)
+	start = time.Now()
+	htmlReport := filepath.Join(h.dir, "exam-report.html")
+	if dir := os.Getenv("CKALAB_E2E_REPORT_DIR"); dir != "" {
+		htmlReport = filepath.Join(dir, "exam-report-kind.html")
+	}
+	r = h.expect(3, "exam", "submit", "--yes", "--html", htmlReport)
+	t.Logf("exam submit: %s\n%s", time.Since(start).Round(100*time.Millisecond), r.stdout)
+	contains(t, "exam submit", r.stdout, "FAIL")
+	h.expect(0, "lab", "reset")
+	r = h.expect(0, "lab", "reset", "--dry-run")
+	contains(t, "lab reset --dry-run after the exam", r.stderr, "The lab is as new")
+
 	h.expect(0, "lab", "down", "--provider", "kind")
 	out, err := exec.Command("docker", "ps", "--all", "--quiet", "--filter", "label=io.x-k8s.kind.cluster=ckalab").Output()
 	if err != nil || strings.TrimSpace(string(out)) != "" {

@@ -44,7 +44,7 @@ func (s *session) refuseDuringExam(command string) error {
 	if err != nil {
 		return err
 	}
-	return usageError("exam %s is running on this lab: `ckalab %s` waits until it is handed in (`ckalab exam submit`)", st.ID, command)
+	return fmt.Errorf("exam %s is running on this lab: `ckalab %s` waits until it is handed in (`ckalab exam submit`)", st.ID, command)
 }
 
 // sessionFunc opens a session on the selected lab: app.session, or a fake
