@@ -39,9 +39,14 @@ type ApplyOptions struct {
 	Interval time.Duration
 	// ControlPlaneTimeout bounds each wait while etcd goes back to its own
 	// data (a plan with Etcd): for etcd, for the control plane's old
-	// processes to stop and new ones to answer, for the API to compare
-	// the objects (default 3m).
+	// processes to stop and new ones to answer, for the restarted
+	// kubelets to report and show their mirror pods, for the API to
+	// compare the objects (default 3m).
 	ControlPlaneTimeout time.Duration
+	// Now is the time the kubelets are restarted at, after etcd went
+	// back to its own data: a node's heartbeat from before it is the old
+	// kubelet's (default time.Now). Waits are bounded by the real clock.
+	Now func() time.Time
 
 	// apiReady says whether the API server answers (tests replace it).
 	apiReady func(context.Context, *lab.Cluster) error
@@ -57,6 +62,9 @@ func (o ApplyOptions) withDefaults() ApplyOptions {
 	if o.ControlPlaneTimeout <= 0 {
 		o.ControlPlaneTimeout = 3 * time.Minute
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	if o.apiReady == nil {
 		o.apiReady = apiReady
 	}
@@ -70,7 +78,7 @@ func (o ApplyOptions) withDefaults() ApplyOptions {
 // changed baseline objects and node files; last it waits until the mirror
 // pods of static pod manifests it removed are gone. A plan that takes
 // etcd back to its own data (Etcd) goes the other way round: node files
-// first, etcd and the control plane, then the rest (etcd.go).
+// first, etcd, the control plane and the kubelets, then the rest (etcd.go).
 func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) error {
 	opts = opts.withDefaults()
 	if len(p.Etcd) > 0 {

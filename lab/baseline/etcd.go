@@ -51,11 +51,17 @@ import (
 //     kube-controller-manager and kube-scheduler aside (to a hidden file in
 //     the same folder, which the kubelet ignores), waits until their
 //     processes are gone, moves them back and waits until the API answers
-//     /readyz. Their other clients (kubelets, kube-proxy, CoreDNS) lose
-//     their watches with the API server and list again: a revision the new
-//     watch cache does not have is "too old" or "too large" (only one that
-//     happens to be exactly the new cache's would go unnoticed; reset does
-//     not restart every node's kubelet and every pod for that).
+//     /readyz. Their other clients lose their watches with the API server
+//     and were expected to list again (a revision the new watch cache does
+//     not have is "too old" or "too large"), but the kubelets did not: on
+//     a kind lab their informers held the restored store's revisions, so
+//     the mirror pods of the restarted kube-controller-manager and
+//     kube-scheduler were not made again, and new pods stayed Pending on
+//     their node for good. So reset then restarts the kubelet of every
+//     node, side by side, and waits until each node reports a heartbeat
+//     since and the mirror pods of the baseline's static pods are there
+//     and Ready (kubeletresync.go). kube-proxy and CoreDNS are not
+//     restarted.
 //
 // Reset does all this when etcd's manifests name other data than its
 // baseline's (or none runs etcd), and whenever a restore folder exists,
@@ -171,6 +177,7 @@ func (e EtcdReturn) String() string {
 		if len(names) > 0 {
 			b.WriteString(", then " + strings.Join(names, ", ") + " restarted")
 		}
+		b.WriteString(", then kubelets restarted on every node")
 	}
 	if len(e.Folders) > 0 {
 		if b.Len() > 0 {
@@ -600,8 +607,9 @@ type laterCompare struct {
 // applyEtcdFirst applies a plan whose node files take etcd back to its own
 // data, in the order the top of this file explains: the node files but the
 // RestoreFolders; etcd back on its own data; the control plane restarted;
-// the RestoreFolders removed; the static pods' mirror pods gone; then the
-// objects compared (again, until the API answers) and undone.
+// every node's kubelet restarted (kubeletresync.go); the RestoreFolders
+// removed; the static pods' mirror pods gone; then the objects compared
+// (again, until the API answers) and undone.
 func (p *Plan) applyEtcdFirst(ctx context.Context, c *lab.Cluster, opts ApplyOptions) error {
 	if opts.Exec == nil {
 		return errors.New("node files changed, but this lab gives no access to its nodes")
@@ -617,6 +625,17 @@ func (p *Plan) applyEtcdFirst(ctx context.Context, c *lab.Cluster, opts ApplyOpt
 			return err
 		}
 		if err := restartControlPlane(ctx, c, opts.Exec, e, opts); err != nil {
+			return err
+		}
+	}
+	// Right after the control plane, before anything waits on what a
+	// kubelet does (the mirror pods of removed manifests going): until
+	// they restart, the kubelets see the API through stale informers.
+	if switchesEtcdData(p.Etcd) {
+		if p.later == nil {
+			return errors.New("etcd went back to its own data, but the plan has no baseline to tell the lab's nodes and static pods: make it with Compare")
+		}
+		if err := resyncKubelets(ctx, c, opts.Exec, p.later.baseline, opts); err != nil {
 			return err
 		}
 	}

@@ -74,6 +74,9 @@ type fakeKubelet struct {
 	etcdData string
 	pids     map[string]int
 	events   []event
+	// api plays what every node's kubelet writes to the API once
+	// restarted (kubeletresync_test.go).
+	api *apiKubelets
 }
 
 type event struct {
@@ -211,6 +214,7 @@ func etcdLab(t *testing.T) (*lab.Cluster, *fakelab.Nodes, *fakeKubelet, *baselin
 	}
 	c := fakelab.New(t, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "cp"}}, &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: "w1"}})
 	c.Exec = nodes
+	kubelet.api = newAPIKubelets(t, c, nodes)
 	b, err := baseline.Record(ctx, c, baseline.RecordOptions{Exec: nodes})
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +299,8 @@ func TestResetBringsEtcdBack(t *testing.T) {
 	want := []string{
 		etcdManifest + " restored on cp",
 		"/opt/course/ removed from cp",
-		"etcd of cp back on its own data (/var/lib/etcd), not /var/lib/etcd-from-backup, then kube-apiserver, kube-controller-manager, kube-scheduler restarted; " +
+		"etcd of cp back on its own data (/var/lib/etcd), not /var/lib/etcd-from-backup, then kube-apiserver, kube-controller-manager, kube-scheduler restarted, " +
+			"then kubelets restarted on every node; " +
 			"/var/lib/etcd-from-backup removed from cp once no etcd runs on it",
 		"then the objects, namespaces and nodes compared with the baseline, and undone",
 	}

@@ -38,10 +38,10 @@ type Plan struct {
 	MirrorPods []MirrorPod
 	// Etcd are the nodes whose etcd runs, or may have run, on data other
 	// than its own (a restored snapshot), or whose etcd is down: Apply
-	// brings etcd back and restarts the control plane before it touches
-	// the API (etcd.go). With them, the plan holds only node files: the
-	// objects, namespaces and nodes are compared and undone once the API
-	// serves etcd's own data.
+	// brings etcd back and restarts the control plane and every node's
+	// kubelet before it compares or changes any object (etcd.go). With
+	// them, the plan holds only node files: the objects, namespaces and
+	// nodes are compared and undone once the API serves etcd's own data.
 	Etcd []EtcdReturn
 	// Unfixable are differences ckalab cannot undo (a node deleted).
 	Unfixable []string
