@@ -25,7 +25,7 @@ var expectedLessons = []struct {
 	{"container-runtime", "cluster-architecture", []string{"node-notready", "crictl-inspect"}},
 	{"static-pods", "cluster-architecture", []string{"static-pod", "controlplane-broken"}},
 	{"network-policies", "services-and-networking", []string{"netpol-deny-ingress", "netpol-cross-namespace"}},
-	{"etcd-backup-restore", "cluster-architecture", []string{"etcd-backup"}},
+	{"etcd-backup-restore", "cluster-architecture", []string{"etcd-backup", "etcd-restore"}},
 	{"node-troubleshooting", "troubleshooting", []string{"kubelet-broken"}},
 	{"metrics-server", "troubleshooting", []string{"metrics-server"}},
 	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints"}},
@@ -157,6 +157,7 @@ func TestSeedScenariosLinkedOnce(t *testing.T) {
 		{"kubeadm-certs", "kubeadm-bootstrap"},
 		{"crictl-inspect", "container-runtime"},
 		{"etcd-backup", "etcd-backup-restore"},
+		{"etcd-restore", "etcd-backup-restore"},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
 			var linking []string

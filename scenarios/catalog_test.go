@@ -23,6 +23,7 @@ var builtinIDs = []string{
 	"daemonset-everywhere",
 	"drain-worker",
 	"etcd-backup",
+	"etcd-restore",
 	"kubeadm-certs",
 	"kubeconfig-context",
 	"kubelet-broken",

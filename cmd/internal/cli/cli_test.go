@@ -17,15 +17,15 @@ import (
 
 // The built-in scenarios, as `ckalab list` orders them.
 var builtinIDs = []string{
-	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "drain-worker", "etcd-backup", "kubeadm-certs",
-	"kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
+	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "drain-worker", "etcd-backup", "etcd-restore",
+	"kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
 	"netpol-deny-ingress", "node-notready", "quota-vs-limitrange", "rbac-deployer",
 	"service-no-endpoints", "static-pod", "taint-toleration",
 }
 
 // The built-in scenarios the sim cannot run: they act inside nodes, need
 // kubelets (real pods) or NetworkPolicy enforcement (kind).
-var nodeScenarioIDs = []string{"controlplane-broken", "crictl-inspect", "etcd-backup", "kubeadm-certs", "kubelet-broken", "metrics-server",
+var nodeScenarioIDs = []string{"controlplane-broken", "crictl-inspect", "etcd-backup", "etcd-restore", "kubeadm-certs", "kubelet-broken", "metrics-server",
 	"netpol-cross-namespace", "netpol-deny-ingress", "node-notready", "static-pod"}
 
 func TestVersion(t *testing.T) {
