@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -222,5 +225,35 @@ func TestClockText(t *testing.T) {
 		if got := clockText(d); got != want {
 			t.Errorf("clockText(%s) = %s, want %s", d, got, want)
 		}
+	}
+}
+
+// TestForgetContextRemovesTheExamsLabFiles: `lab down` removes the exam
+// shell's kubeconfig (the lab's admin key) and the answers with the lab,
+// and keeps the exam's state, so that `exam status` can say the lab is
+// gone.
+func TestForgetContextRemovesTheExamsLabFiles(t *testing.T) {
+	r := examApp(t)
+	store := saveExam(t, r.app, nil)
+	kubeconfig, rcfile := examShellFiles(store)
+	answers := filepath.Join(examCourseDir(store), "1")
+	for _, p := range []string{kubeconfig, rcfile, filepath.Join(answers, "answer.txt")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.app.forgetContext(examContextName); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{kubeconfig, rcfile, examCourseDir(store)} {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s is still there (%v)", p, err)
+		}
+	}
+	if _, err := store.Load(); err != nil {
+		t.Errorf("the exam's state went with the lab: %v", err)
 	}
 }
