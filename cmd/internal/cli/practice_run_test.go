@@ -36,7 +36,7 @@ func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
 	// lack: kubelets, node access (kind) or NetworkPolicy enforcement.
 	lacking := map[string]string{
 		"controlplane-broken": "kubelet, node", "crictl-inspect": "kubelet, node", "etcd-backup": "kubelet, node", "etcd-restore": "kubelet, node",
-		"kubeadm-certs": "kubelet, node",
+		"kubeadm-certs":  "kubelet, node",
 		"kubelet-broken": "kubelet, node", "node-notready": "kubelet, node", "static-pod": "kubelet, node",
 		"metrics-server": "kubelet", "netpol-cross-namespace": "kubelet, network", "netpol-deny-ingress": "kubelet, network",
 	}
