@@ -36,7 +36,7 @@ kind-image: build ## the kind node image ckalab/node:v1.37.2 and the scenarios' 
 DOCKER_WRAPPER ?= $(CURDIR)/hack/docker-unprivileged
 e2e: kind-image ## a kind lab end to end: lab up, every scenario's `scenario test`, ssh, lab down (needs Docker)
 	PATH="$(DOCKER_WRAPPER):$$PATH" XDG_CACHE_HOME="$(XDG_CACHE_HOME)" \
-		$(GO) test -tags e2e -count=1 -timeout 90m -v -run TestKindLabEndToEnd ./cmd/internal/cli/
+		$(GO) test -tags e2e -count=1 -timeout 130m -v -run TestKindLabEndToEnd ./cmd/internal/cli/
 
 bench: sim ## benchmarks: lab up, lab memory, grading the sim-runnable scenarios, task switch (start after start), exam start and exam grading, the exam prompt, hostile scenario folders and expressions
 	CKALAB_SIM_BIN="$(SIM_BIN)" $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./lab/sim/ ./scenarios/runner/ ./scenarios/ ./internal/expr/ ./cmd/internal/cli/
