@@ -132,7 +132,7 @@ func (r *Runner) Test(ctx context.Context, s *scenarios.Scenario, opts TestOptio
 		}
 		g1 := r.Grade(ctx, s, r.Grading)
 		g2 := r.Grade(ctx, s, r.Grading)
-		after, err := r.snapshot(ctx, s)
+		after, err := r.snapshotUntil(ctx, s, opts, opts.Now().Add(opts.Settle))
 		if err != nil {
 			return "", nil, err
 		}
@@ -194,17 +194,31 @@ func sameVerdicts(a, b grader.Report) bool {
 	return true
 }
 
+// snapshotUntil takes a snapshot, trying again each second until deadline
+// while the API server fails: right after a solution that restores etcd,
+// the API server is still settling on the new data and drops connections
+// (EOF), which says nothing about the scenario.
+func (r *Runner) snapshotUntil(ctx context.Context, s *scenarios.Scenario, opts TestOptions, deadline time.Time) (snapshot, error) {
+	for {
+		snap, err := r.snapshot(ctx, s)
+		if err == nil || ctx.Err() != nil || opts.Now().After(deadline) {
+			return snap, err
+		}
+		opts.Sleep(time.Second)
+	}
+}
+
 // settled waits until two snapshots a second apart agree, and returns the
 // last one.
 func (r *Runner) settled(ctx context.Context, s *scenarios.Scenario, opts TestOptions) (snapshot, error) {
 	deadline := opts.Now().Add(opts.Settle)
-	last, err := r.snapshot(ctx, s)
+	last, err := r.snapshotUntil(ctx, s, opts, deadline)
 	if err != nil {
 		return nil, err
 	}
 	for {
 		opts.Sleep(time.Second)
-		next, err := r.snapshot(ctx, s)
+		next, err := r.snapshotUntil(ctx, s, opts, deadline)
 		if err != nil {
 			return nil, err
 		}
