@@ -361,9 +361,7 @@ func TestResetBringsEtcdBack(t *testing.T) {
 			t.Errorf("%s: mode %v, there %v; want it back, 0600", m, mode, ok)
 		}
 	}
-	if p, err := baseline.Compare(ctx, c, b, baseline.CompareOptions{Exec: nodes}); err != nil || !p.Empty() {
-		t.Errorf("after reset: %v, %v; want the lab at its baseline", p.Describe(), err)
-	}
+	wantAtBaseline(t, ctx, c, b, nodes, "after reset")
 }
 
 // TestResetEtcdRefusals: reset removes no restored data while etcd does
@@ -418,7 +416,14 @@ func TestResetEtcdRefusals(t *testing.T) {
 	if kubelet.at("kube-apiserver stopped") < 0 || kubelet.at("kube-apiserver started") < 0 {
 		t.Errorf("the API server was not restarted: %v", kubelet.events)
 	}
+	wantAtBaseline(t, ctx, c, b, nodes, "after reset")
+}
+
+// wantAtBaseline fails the test unless the lab is at its baseline again
+// (what names the moment: "after reset").
+func wantAtBaseline(t *testing.T, ctx context.Context, c *lab.Cluster, b *baseline.Baseline, nodes lab.Execer, what string) {
+	t.Helper()
 	if p, err := baseline.Compare(ctx, c, b, baseline.CompareOptions{Exec: nodes}); err != nil || !p.Empty() {
-		t.Errorf("after reset: %v, %v; want the lab at its baseline", p.Describe(), err)
+		t.Errorf("%s: %v, %v; want the lab at its baseline", what, p.Describe(), err)
 	}
 }

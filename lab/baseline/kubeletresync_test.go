@@ -250,9 +250,7 @@ func TestResetRestartsEveryKubelet(t *testing.T) {
 			t.Errorf("mirror pod %s: conditions %+v: reset went on before it was Ready", name, conds)
 		}
 	}
-	if p, err := baseline.Compare(ctx, c, b, baseline.CompareOptions{Exec: nodes}); err != nil || !p.Empty() {
-		t.Errorf("after reset: %v, %v; want the lab at its baseline", p.Describe(), err)
-	}
+	wantAtBaseline(t, ctx, c, b, nodes, "after reset")
 }
 
 // TestResetKubeletNotBack: a kubelet that never reports again, or never
@@ -309,9 +307,7 @@ func TestResetKubeletNotBack(t *testing.T) {
 			if err := p.Apply(ctx, c, baseline.ApplyOptions{Exec: nodes, Interval: time.Millisecond, ControlPlaneTimeout: 5 * time.Second, Now: clock}); err != nil {
 				t.Fatal(err)
 			}
-			if p, err := baseline.Compare(ctx, c, b, baseline.CompareOptions{Exec: nodes}); err != nil || !p.Empty() {
-				t.Errorf("after the second reset: %v, %v; want the lab at its baseline", p.Describe(), err)
-			}
+			wantAtBaseline(t, ctx, c, b, nodes, "after the second reset")
 		})
 	}
 }
