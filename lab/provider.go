@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -70,6 +71,17 @@ type Status struct {
 	// Problems are what makes a running lab unusable besides its
 	// components, each with its fix.
 	Problems []string `json:"problems,omitempty"`
+}
+
+// Faults lists the components that do not run, with their details.
+func (s Status) Faults() string {
+	var bad []string
+	for _, c := range s.Components {
+		if !c.Running {
+			bad = append(bad, c.Name+": "+c.Detail)
+		}
+	}
+	return strings.Join(bad, "; ")
 }
 
 // ComponentStatus is one process or node of a lab.

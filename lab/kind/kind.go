@@ -44,6 +44,12 @@ const (
 	// waitForReady bounds kind's own wait for the control plane; the nodes
 	// are then waited for by ckalab, with progress.
 	waitForReady = 4 * time.Minute
+	// LabLabel is the Docker label by which a node image says which ckalab
+	// lab its nodes make: the kind lab's image has none, the kubeadm lab's
+	// says "kubeadm". Both labs are kind clusters named ClusterName (the node
+	// names tasks use), so a provider claims such a cluster only when its
+	// control-plane container carries the provider's own value.
+	LabLabel = "io.ckalab.lab"
 )
 
 // Cluster is the part of kind's cluster.Provider a lab uses; tests give a
@@ -77,6 +83,9 @@ type Provider struct {
 	Preload func() []string
 	// NewCluster returns kind's provider logging to l.
 	NewCluster func(l kindlog.Logger) Cluster
+	// Lab is the LabLabel value of the nodes this provider claims: "" for
+	// the kind lab (lab/kubeadm sets its own).
+	Lab string
 	// RecordBaseline records a new lab's baseline at path, reaching into
 	// nodes through exec; nil: baseline.RecordFile.
 	RecordBaseline func(ctx context.Context, c *lab.Cluster, exec lab.Execer, path string) error
@@ -170,25 +179,11 @@ func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult,
 		return lab.UpResult{}, err
 	}
 	defer unlock()
-	exists, err := p.exists()
+	exists, err := p.Existing(ctx, progress, ProviderName, p.Status)
 	if err != nil {
 		return lab.UpResult{}, err
 	}
-	if exists && p.interrupted() {
-		step := fmt.Sprintf("Deleting the half-made kind cluster %q an interrupted `lab up` left 🧹", p.cluster())
-		if err := lab.Step(progress, step, p.remove); err != nil {
-			return lab.UpResult{}, fmt.Errorf("%w\nRemove it with `ckalab lab down --provider kind`", err)
-		}
-		exists = false
-	}
 	if exists {
-		st, err := p.Status(ctx)
-		if err != nil {
-			return lab.UpResult{}, err
-		}
-		if !st.Healthy {
-			return lab.UpResult{}, fmt.Errorf("a kind lab %q exists but is not healthy (%s); remove it with `ckalab lab down --provider kind`, then run `ckalab lab up --provider kind` again", p.cluster(), unhealthy(st))
-		}
 		cfg, err := p.kubeconfig()
 		if err != nil {
 			return lab.UpResult{}, err
@@ -201,6 +196,32 @@ func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult,
 	// kind removes its own containers when Create fails; the cluster and
 	// the files ckalab added after it must go too.
 	return lab.CreateOrCleanUp(ctx, p, func() (lab.UpResult, error) { return p.create(ctx, progress) })
+}
+
+// Existing says whether the lab's cluster exists, once a cluster that an
+// interrupted `lab up` left half-made is deleted (saying so). One that
+// exists but is not healthy, by status (the provider's own: the kubeadm
+// lab has its own view of its nodes), is an error that names the fix.
+func (p *Provider) Existing(ctx context.Context, progress lab.Progress, provider string, status func(context.Context) (lab.Status, error)) (bool, error) {
+	exists, err := p.Exists(ctx)
+	if err != nil || !exists {
+		return false, err
+	}
+	if p.interrupted() {
+		step := fmt.Sprintf("Deleting the half-made %s lab %q an interrupted `lab up` left 🧹", provider, p.cluster())
+		if err := lab.Step(progress, step, p.remove); err != nil {
+			return false, fmt.Errorf("%w\nRemove it with `ckalab lab down --provider %s`", err, provider)
+		}
+		return false, nil
+	}
+	st, err := status(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !st.Healthy {
+		return false, fmt.Errorf("a %s lab %q exists but is not healthy (%s); remove it with `ckalab lab down --provider %s`, then run `ckalab lab up --provider %s` again", provider, p.cluster(), st.Faults(), provider, provider)
+	}
+	return true, nil
 }
 
 // creatingFile, in the lab's folder, exists while Up makes the lab: found
@@ -216,12 +237,47 @@ func (p *Provider) interrupted() bool {
 // lockUp takes the lock that `lab up` holds while it works on the lab.
 func lockUp(dir string) (unlock func(), err error) { return lab.LockUp(dir, ProviderName) }
 
-func (p *Provider) exists() (bool, error) {
+// Exists says whether the lab's cluster exists. A cluster of that name
+// whose nodes belong to another ckalab lab is an *OtherLabError.
+func (p *Provider) Exists(ctx context.Context) (bool, error) {
 	names, err := p.quiet().List()
 	if err != nil {
 		return false, fmt.Errorf("list kind clusters (is Docker running? `ckalab doctor` checks): %w", err)
 	}
-	return slices.Contains(names, p.cluster()), nil
+	if !slices.Contains(names, p.cluster()) {
+		return false, nil
+	}
+	if owner := p.labOf(ctx); owner != p.Lab {
+		return false, &OtherLabError{Cluster: p.cluster(), Lab: owner}
+	}
+	return true, nil
+}
+
+// labOf is the LabLabel of the cluster's control-plane container. A
+// container that cannot be inspected (a half-made cluster) counts as the
+// kind lab's, whose image has no label.
+func (p *Provider) labOf(ctx context.Context) string {
+	out, err := p.Docker.Output(ctx, "inspect", "--format", `{{index .Config.Labels "`+LabLabel+`"}}`, p.cluster()+"-control-plane")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(out)
+}
+
+// OtherLabError is a kind cluster with the lab's name that another ckalab
+// lab made (the kind and kubeadm labs share the node names).
+type OtherLabError struct {
+	Cluster string
+	// Lab is the other lab's LabLabel value ("" for the kind lab).
+	Lab string
+}
+
+func (e *OtherLabError) Error() string {
+	other := e.Lab
+	if other == "" {
+		other = ProviderName
+	}
+	return fmt.Sprintf("the kind cluster %q is the %s lab's (both use its node names): remove it first with `ckalab lab down --provider %s`", e.Cluster, other, other)
 }
 
 // checkImage fails early, naming the fix, when the node image is neither
@@ -245,24 +301,8 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	if err := os.WriteFile(filepath.Join(p.StateDir, creatingFile), nil, 0o600); err != nil {
 		return lab.UpResult{}, fmt.Errorf("kind lab state: %w", err)
 	}
-	logger := &progressLogger{progress: progress}
-	err := p.NewCluster(logger).Create(p.cluster(),
-		cluster.CreateWithV1Alpha4Config(p.Config()),
-		cluster.CreateWithKubeconfigPath(p.kubeconfigPath()),
-		cluster.CreateWithWaitForReady(waitForReady),
-		cluster.CreateWithDisplayUsage(false),
-		cluster.CreateWithDisplaySalutation(false),
-	)
-	logger.close(err == nil)
-	if err != nil {
-		if w := logger.Warnings(); len(w) > 0 {
-			err = fmt.Errorf("%w\nkind said:\n  %s", err, strings.Join(w, "\n  "))
-		}
-		if strings.Contains(runErrorOutput(err), "unable to apply caps") {
-			// The one failure users cannot read out of runc's words.
-			err = fmt.Errorf("%w\nDocker cannot start privileged containers on this machine (its capability bounding set is incomplete), and kind's nodes are privileged: `ckalab doctor` says which capability is missing; the sim lab (--provider sim) works here", err)
-		}
-		return lab.UpResult{}, fmt.Errorf("create the kind cluster: %w", err)
+	if err := p.createCluster(progress, cluster.CreateWithWaitForReady(waitForReady)); err != nil {
+		return lab.UpResult{}, err
 	}
 	cfg, err := p.kubeconfig()
 	if err != nil {
@@ -308,10 +348,69 @@ func (p *Provider) create(ctx context.Context, progress lab.Progress) (lab.UpRes
 	if err != nil {
 		return lab.UpResult{}, err
 	}
-	if err := os.Remove(filepath.Join(p.StateDir, creatingFile)); err != nil {
-		return lab.UpResult{}, fmt.Errorf("kind lab state: %w", err)
+	if err := p.Created(); err != nil {
+		return lab.UpResult{}, err
 	}
 	return lab.UpResult{Info: infoFor(p.cluster()), Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: p.contextName()}, nil
+}
+
+// createCluster has kind's library make the cluster's node containers
+// and, unless told to stop before, Kubernetes in them.
+func (p *Provider) createCluster(progress lab.Progress, extra ...cluster.CreateOption) error {
+	logger := &progressLogger{progress: progress}
+	options := append([]cluster.CreateOption{
+		cluster.CreateWithV1Alpha4Config(p.Config()),
+		cluster.CreateWithKubeconfigPath(p.kubeconfigPath()),
+		cluster.CreateWithDisplayUsage(false),
+		cluster.CreateWithDisplaySalutation(false),
+	}, extra...)
+	err := p.NewCluster(logger).Create(p.cluster(), options...)
+	logger.close(err == nil)
+	if err != nil {
+		if w := logger.Warnings(); len(w) > 0 {
+			err = fmt.Errorf("%w\nkind said:\n  %s", err, strings.Join(w, "\n  "))
+		}
+		if strings.Contains(runErrorOutput(err), "unable to apply caps") {
+			// The one failure users cannot read out of runc's words.
+			err = fmt.Errorf("%w\nDocker cannot start privileged containers on this machine (its capability bounding set is incomplete), and kind's nodes are privileged: `ckalab doctor` says which capability is missing; the sim lab (--provider sim) works here", err)
+		}
+		return fmt.Errorf("create the kind cluster: %w", err)
+	}
+	return nil
+}
+
+// CreateBareNodes makes the lab's node containers with nothing set up in
+// them: kind's library stops before `kubeadm init` (the kubeadm lab, whose
+// learner sets Kubernetes up). The caller holds the `lab up` lock; while it
+// works, the lab's folder says the cluster is being made (see Existing).
+func (p *Provider) CreateBareNodes(progress lab.Progress) error {
+	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
+		return fmt.Errorf("lab state: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(p.StateDir, creatingFile), nil, 0o600); err != nil {
+		return fmt.Errorf("lab state: %w", err)
+	}
+	return p.createCluster(progress, cluster.CreateWithStopBeforeSettingUpKubernetes(true))
+}
+
+// Created marks the lab as complete: a later `lab up` no longer takes it
+// for a half-made one.
+func (p *Provider) Created() error {
+	if err := os.Remove(filepath.Join(p.StateDir, creatingFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("lab state: %w", err)
+	}
+	return nil
+}
+
+// Remove deletes the lab's cluster and its folder.
+func (p *Provider) Remove() error { return p.remove() }
+
+// CheckImage fails, saying fix, when the node image is not in Docker.
+func (p *Provider) CheckImage(ctx context.Context, fix string) error {
+	if _, err := p.Docker.Output(ctx, "image", "inspect", "--format", "{{.Id}}", p.Image); err != nil {
+		return fmt.Errorf("node image %s is not in Docker: %s", p.Image, fix)
+	}
+	return nil
 }
 
 // runErrorOutput is the error's text plus, for kind's RunError, the output
@@ -346,7 +445,11 @@ func (p *Provider) kubeconfig() (*clientcmdapi.Config, error) {
 }
 
 // Down implements lab.Provider.
+// Another lab's cluster of the same name is left alone.
 func (p *Provider) Down(ctx context.Context, progress lab.Progress) error {
+	if _, err := p.Exists(ctx); errors.As(err, new(*OtherLabError)) {
+		return nil
+	}
 	return lab.Step(progress, "Deleting the kind cluster 🧹", p.remove)
 }
 
@@ -366,7 +469,10 @@ func (p *Provider) remove() error {
 // its kubelet's state; the lab is healthy when every node container runs.
 func (p *Provider) Status(ctx context.Context) (lab.Status, error) {
 	st := lab.Status{Provider: ProviderName}
-	exists, err := p.exists()
+	exists, err := p.Exists(ctx)
+	if errors.As(err, new(*OtherLabError)) {
+		return st, nil
+	}
 	if err != nil {
 		return st, err
 	}
@@ -441,14 +547,4 @@ func (p *Provider) nodes() (map[string]nodes.Node, error) {
 		out[n.String()] = n
 	}
 	return out, nil
-}
-
-func unhealthy(st lab.Status) string {
-	var bad []string
-	for _, c := range st.Components {
-		if !c.Running {
-			bad = append(bad, c.Name+": "+c.Detail)
-		}
-	}
-	return strings.Join(bad, "; ")
 }

@@ -19,241 +19,17 @@ import (
 
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/images"
+	"github.com/ckalab/ckalab/lab/kind/kindfake"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
-	"sigs.k8s.io/kind/pkg/cluster"
-	"sigs.k8s.io/kind/pkg/cluster/nodes"
 	kinderrors "sigs.k8s.io/kind/pkg/errors"
 	kindexec "sigs.k8s.io/kind/pkg/exec"
 	kindlog "sigs.k8s.io/kind/pkg/log"
 )
 
-// ---- fakes ----
+// ---- fakes (lab/kind/kindfake) ----
 
-// result is what a scripted command prints and returns.
-type result struct {
-	stdout, stderr string
-	err            error
-}
-
-// fakeCluster stands in for kind's cluster.Provider and records its calls.
-type fakeCluster struct {
-	mu sync.Mutex
-
-	names         []string
-	listErr       error
-	nodes         []*fakeNode
-	listNodesErr  error
-	kubeconfig    string
-	kubeconfigErr error
-	// create runs as Create, with the logger the provider gave NewCluster;
-	// nil fails the test.
-	create    func(l kindlog.Logger) error
-	deleteErr error
-
-	t      *testing.T
-	logger kindlog.Logger
-	calls  []string
-}
-
-func (c *fakeCluster) newCluster(l kindlog.Logger) Cluster {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := l.(*progressLogger); !ok {
-		c.t.Errorf("NewCluster got a %T logger, want *progressLogger", l)
-	}
-	c.logger = l
-	return c
-}
-
-func (c *fakeCluster) record(call string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls = append(c.calls, call)
-}
-
-func (c *fakeCluster) Calls() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.calls)
-}
-
-func (c *fakeCluster) called(prefix string) bool {
-	return slices.ContainsFunc(c.Calls(), func(s string) bool { return strings.HasPrefix(s, prefix) })
-}
-
-func (c *fakeCluster) Create(name string, options ...cluster.CreateOption) error {
-	c.record("Create " + name)
-	if len(options) == 0 {
-		c.t.Error("Create got no options")
-	}
-	if c.create == nil {
-		c.t.Error("unexpected Create")
-		return errors.New("unexpected Create")
-	}
-	return c.create(c.logger)
-}
-
-func (c *fakeCluster) Delete(name, kubeconfigPath string) error {
-	c.record("Delete " + name + " " + kubeconfigPath)
-	return c.deleteErr
-}
-
-func (c *fakeCluster) List() ([]string, error) {
-	c.record("List")
-	return c.names, c.listErr
-}
-
-func (c *fakeCluster) KubeConfig(name string, internal bool) (string, error) {
-	c.record(fmt.Sprintf("KubeConfig %s %t", name, internal))
-	return c.kubeconfig, c.kubeconfigErr
-}
-
-func (c *fakeCluster) ListNodes(name string) ([]nodes.Node, error) {
-	c.record("ListNodes " + name)
-	if c.listNodesErr != nil {
-		return nil, c.listNodesErr
-	}
-	out := make([]nodes.Node, 0, len(c.nodes))
-	for _, n := range c.nodes {
-		out = append(out, n)
-	}
-	return out, nil
-}
-
-// fakeNode is a kind node whose commands print and return what results
-// says, keyed by the argv joined with spaces. An unscripted command fails.
-type fakeNode struct {
-	name    string
-	mu      sync.Mutex
-	results map[string]result
-	ran     []ranCmd
-}
-
-type ranCmd struct {
-	argv     string
-	stdin    string
-	hasStdin bool
-	withCtx  bool
-}
-
-var _ nodes.Node = (*fakeNode)(nil)
-
-func newNode(name string, results map[string]result) *fakeNode {
-	if results == nil {
-		results = map[string]result{}
-	}
-	return &fakeNode{name: name, results: results}
-}
-
-func (n *fakeNode) String() string              { return n.name }
-func (n *fakeNode) Role() (string, error)       { return "", errors.New("fake: no role") }
-func (n *fakeNode) IP() (string, string, error) { return "", "", errors.New("fake: no IP") }
-func (n *fakeNode) SerialLogs(io.Writer) error  { return errors.New("fake: no logs") }
-func (n *fakeNode) Command(c string, a ...string) kindexec.Cmd {
-	return &fakeCmd{node: n, argv: append([]string{c}, a...)}
-}
-
-func (n *fakeNode) CommandContext(ctx context.Context, c string, a ...string) kindexec.Cmd {
-	if ctx == nil {
-		panic("nil context")
-	}
-	return &fakeCmd{node: n, argv: append([]string{c}, a...), withCtx: true}
-}
-
-func (n *fakeNode) Ran() []ranCmd {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return slices.Clone(n.ran)
-}
-
-// RanArgv lists the commands run on the node.
-func (n *fakeNode) RanArgv() []string {
-	var out []string
-	for _, r := range n.Ran() {
-		out = append(out, r.argv)
-	}
-	return out
-}
-
-type fakeCmd struct {
-	node           *fakeNode
-	argv           []string
-	withCtx        bool
-	stdin          io.Reader
-	stdout, stderr io.Writer
-}
-
-func (c *fakeCmd) SetEnv(...string) kindexec.Cmd      { return c }
-func (c *fakeCmd) SetStdin(r io.Reader) kindexec.Cmd  { c.stdin = r; return c }
-func (c *fakeCmd) SetStdout(w io.Writer) kindexec.Cmd { c.stdout = w; return c }
-func (c *fakeCmd) SetStderr(w io.Writer) kindexec.Cmd { c.stderr = w; return c }
-func (c *fakeCmd) Run() error {
-	key := strings.Join(c.argv, " ")
-	r := ranCmd{argv: key, withCtx: c.withCtx, hasStdin: c.stdin != nil}
-	if c.stdin != nil {
-		b, err := io.ReadAll(c.stdin)
-		if err != nil {
-			return err
-		}
-		r.stdin = string(b)
-	}
-	c.node.mu.Lock()
-	c.node.ran = append(c.node.ran, r)
-	res, ok := c.node.results[key]
-	c.node.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("fake node %s: unscripted command %q", c.node.name, key)
-	}
-	if c.stdout != nil {
-		io.WriteString(c.stdout, res.stdout)
-	}
-	if c.stderr != nil {
-		io.WriteString(c.stderr, res.stderr)
-	}
-	return res.err
-}
-
-// fakeDocker answers Output from outputs (keyed by the args joined with
-// spaces; unscripted calls fail) and records Run calls.
-type fakeDocker struct {
-	mu      sync.Mutex
-	outputs map[string]result
-	calls   []string
-	runs    []dockerRun
-	runErr  error
-}
-
-type dockerRun struct {
-	args           []string
-	stdin          io.Reader
-	stdout, stderr io.Writer
-}
-
-func (d *fakeDocker) Output(_ context.Context, args ...string) (string, error) {
-	key := strings.Join(args, " ")
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.calls = append(d.calls, key)
-	res, ok := d.outputs[key]
-	if !ok {
-		return "", fmt.Errorf("docker %s: exit status 1: unscripted", key)
-	}
-	return res.stdout, res.err
-}
-
-func (d *fakeDocker) Run(_ context.Context, stdin io.Reader, stdout, stderr io.Writer, args ...string) error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.runs = append(d.runs, dockerRun{slices.Clone(args), stdin, stdout, stderr})
-	return d.runErr
-}
-
-func (d *fakeDocker) Calls() []string {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return slices.Clone(d.calls)
-}
+var _ Cluster = (*kindfake.Cluster)(nil)
 
 // ---- fixtures ----
 
@@ -298,33 +74,39 @@ func inspectImage(img string) string  { return "image inspect --format {{.Id}} "
 
 // healthyLab is a running kind lab: three running node containers with
 // active kubelets.
-func healthyLab(t *testing.T) (*fakeCluster, *fakeDocker) {
-	fc := &fakeCluster{t: t, names: []string{"other", ClusterName}, kubeconfig: testKubeconfig("https://127.0.0.1:40000")}
-	d := &fakeDocker{outputs: map[string]result{}}
+func healthyLab(t *testing.T) (*kindfake.Cluster, *kindfake.Docker) {
+	fc := &kindfake.Cluster{T: t, Names: []string{"other", ClusterName}, Kubeconfig: testKubeconfig("https://127.0.0.1:40000")}
+	d := &kindfake.Docker{Outputs: map[string]kindfake.Result{}}
 	for _, name := range nodeNames {
-		fc.nodes = append(fc.nodes, newNode(name, map[string]result{
-			kubeletCmd: {stdout: "active\n"},
-			versionCmd: {stdout: KubernetesVersion + "\n"},
+		fc.Nodes = append(fc.Nodes, kindfake.NewNode(name, map[string]kindfake.Result{
+			kubeletCmd: {Stdout: "active\n"},
+			versionCmd: {Stdout: KubernetesVersion + "\n"},
 		}))
-		d.outputs[inspectState(name)] = result{stdout: "running\n"}
+		d.Outputs[inspectState(name)] = kindfake.Result{Stdout: "running\n"}
 	}
 	return fc, d
 }
 
 // noLab has no ckalab cluster, and Docker has the default node image.
-func noLab(t *testing.T) (*fakeCluster, *fakeDocker) {
-	fc := &fakeCluster{t: t, names: []string{"other"}}
-	d := &fakeDocker{outputs: map[string]result{inspectImage(DefaultImage): {stdout: "sha256:abc\n"}}}
+func noLab(t *testing.T) (*kindfake.Cluster, *kindfake.Docker) {
+	fc := &kindfake.Cluster{T: t, Names: []string{"other"}}
+	d := &kindfake.Docker{Outputs: map[string]kindfake.Result{inspectImage(DefaultImage): {Stdout: "sha256:abc\n"}}}
 	return fc, d
 }
 
-func newProvider(t *testing.T, fc *fakeCluster, d *fakeDocker) *Provider {
+func newProvider(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker) *Provider {
 	return &Provider{
-		StateDir:   filepath.Join(t.TempDir(), "labs", ProviderName),
-		Image:      DefaultImage,
-		Docker:     d,
-		Cache:      images.Cache{Dir: t.TempDir(), Docker: d},
-		NewCluster: fc.newCluster,
+		StateDir: filepath.Join(t.TempDir(), "labs", ProviderName),
+		Image:    DefaultImage,
+		Docker:   d,
+		Cache:    images.Cache{Dir: t.TempDir(), Docker: d},
+		// kind's provider logs to the lab's progress.
+		NewCluster: func(l kindlog.Logger) Cluster {
+			if _, ok := l.(*progressLogger); !ok {
+				t.Errorf("NewCluster got a %T logger, want *progressLogger", l)
+			}
+			return fc.NewCluster(l)
+		},
 		// The baseline's recording has tests of its own (lab/baseline);
 		// here: that Up records it, in the lab's folder, with node access.
 		RecordBaseline: func(_ context.Context, c *lab.Cluster, exec lab.Execer, path string) error {
@@ -334,26 +116,6 @@ func newProvider(t *testing.T, fc *fakeCluster, d *fakeDocker) *Provider {
 			return os.WriteFile(path, []byte("{}"), 0o600)
 		},
 	}
-}
-
-func (c *fakeCluster) node(name string) *fakeNode {
-	for _, n := range c.nodes {
-		if n.name == name {
-			return n
-		}
-	}
-	panic("no node " + name)
-}
-
-// exitError is a genuine *exec.ExitError with the given code.
-func exitError(t *testing.T, code int) *exec.ExitError {
-	t.Helper()
-	err := exec.Command("sh", "-c", fmt.Sprintf("exit %d", code)).Run()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != code {
-		t.Fatalf("sh exit %d: %v", code, err)
-	}
-	return ee
 }
 
 // kindRunError wraps err as kind's exec (LocalCmd.Run) does for a failed
@@ -465,31 +227,31 @@ func TestConfig(t *testing.T) {
 
 func TestUpListFails(t *testing.T) {
 	fc, d := noLab(t)
-	fc.listErr = errors.New("Cannot connect to the Docker daemon")
+	fc.ListErr = errors.New("Cannot connect to the Docker daemon")
 	p := newProvider(t, fc, d)
 
 	_, err := p.Up(context.Background(), &recProgress{})
 	wantErrContains(t, err, "`ckalab doctor`", "Cannot connect to the Docker daemon")
-	if !errors.Is(err, fc.listErr) {
+	if !errors.Is(err, fc.ListErr) {
 		t.Errorf("error %v does not wrap kind's", err)
 	}
-	if fc.called("Create") || fc.called("Delete") {
+	if fc.Called("Create") || fc.Called("Delete") {
 		t.Errorf("calls = %q, want no Create or Delete", fc.Calls())
 	}
 }
 
 func TestUpDefaultImageMissing(t *testing.T) {
 	fc, d := noLab(t)
-	delete(d.outputs, inspectImage(DefaultImage))
+	delete(d.Outputs, inspectImage(DefaultImage))
 	p := newProvider(t, fc, d)
 	progress := &recProgress{}
 
 	_, err := p.Up(context.Background(), progress)
 	wantErrContains(t, err, "`make kind-image`", DefaultImage)
-	if fc.called("Create") {
+	if fc.Called("Create") {
 		t.Error("Create was called without the node image")
 	}
-	if fc.called("Delete") {
+	if fc.Called("Delete") {
 		t.Error("Delete was called though nothing was made")
 	}
 	if !slices.Contains(d.Calls(), inspectImage(DefaultImage)) {
@@ -504,7 +266,7 @@ func TestUpDefaultImageMissing(t *testing.T) {
 func TestUpOtherImageMissingStillCreates(t *testing.T) {
 	fc, d := noLab(t)
 	createErr := errors.New("failed to pull image")
-	fc.create = func(kindlog.Logger) error { return createErr }
+	fc.CreateFn = func(kindlog.Logger) error { return createErr }
 	p := newProvider(t, fc, d)
 	p.Image = "kindest/node:v1.37.0"
 
@@ -515,7 +277,7 @@ func TestUpOtherImageMissingStillCreates(t *testing.T) {
 	if !slices.Contains(d.Calls(), inspectImage(p.Image)) {
 		t.Errorf("docker calls = %q, want an image inspect of %s", d.Calls(), p.Image)
 	}
-	if !fc.called("Create " + ClusterName) {
+	if !fc.Called("Create " + ClusterName) {
 		t.Errorf("calls = %q: kind was not asked to create (and pull) the image", fc.Calls())
 	}
 }
@@ -529,7 +291,7 @@ func TestUpCreateFails(t *testing.T) {
 	createErr := errors.New("failed to create cluster: command \"docker run\" failed")
 	var stateDirDuringCreate bool
 	p := newProvider(t, fc, d)
-	fc.create = func(l kindlog.Logger) error {
+	fc.CreateFn = func(l kindlog.Logger) error {
 		_, err := os.Stat(p.StateDir)
 		stateDirDuringCreate = err == nil
 		// kind writes the kubeconfig early; a failed Up must remove it.
@@ -566,7 +328,8 @@ func TestUpCreateFails(t *testing.T) {
 	if got := progress.Events(); !slices.Equal(got, want) {
 		t.Errorf("progress = %q, want %q", got, want)
 	}
-	wantCalls := []string{"List", "Create " + ClusterName, "Delete " + ClusterName + " " + p.kubeconfigPath()}
+	// The clean-up is Down: it looks whose cluster it is before deleting.
+	wantCalls := []string{"List", "Create " + ClusterName, "List", "Delete " + ClusterName + " " + p.kubeconfigPath()}
 	if got := fc.Calls(); !slices.Equal(got, wantCalls) {
 		t.Errorf("calls = %q, want %q", got, wantCalls)
 	}
@@ -577,7 +340,7 @@ func TestUpCreateFails(t *testing.T) {
 // kept in kind's RunError output, not its message.
 func TestUpCreateFailsWithoutCapabilities(t *testing.T) {
 	fc, d := noLab(t)
-	fc.create = func(kindlog.Logger) error {
+	fc.CreateFn = func(kindlog.Logger) error {
 		return kinderrors.WithStack(&kindexec.RunError{
 			Command: []string{"docker", "run", "--privileged"},
 			Output:  []byte("docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown."),
@@ -588,7 +351,7 @@ func TestUpCreateFailsWithoutCapabilities(t *testing.T) {
 	_, err := p.Up(context.Background(), lab.NoProgress{})
 	wantErrContains(t, err, "create the kind cluster", "Docker cannot start privileged containers on this machine", "ckalab doctor", "--provider sim")
 
-	fc.create = func(kindlog.Logger) error { return errors.New("boom") }
+	fc.CreateFn = func(kindlog.Logger) error { return errors.New("boom") }
 	if _, err := p.Up(context.Background(), lab.NoProgress{}); strings.Contains(err.Error(), "privileged") {
 		t.Errorf("another failure blamed on capabilities: %v", err)
 	}
@@ -596,7 +359,7 @@ func TestUpCreateFailsWithoutCapabilities(t *testing.T) {
 
 func TestUpCreateFailsWithoutWarnings(t *testing.T) {
 	fc, d := noLab(t)
-	fc.create = func(kindlog.Logger) error { return errors.New("boom") }
+	fc.CreateFn = func(kindlog.Logger) error { return errors.New("boom") }
 	p := newProvider(t, fc, d)
 
 	_, err := p.Up(context.Background(), lab.NoProgress{})
@@ -609,8 +372,8 @@ func TestUpCreateFailsWithoutWarnings(t *testing.T) {
 func TestUpCreateAndCleanupFail(t *testing.T) {
 	fc, d := noLab(t)
 	createErr, deleteErr := errors.New("create boom"), errors.New("delete boom")
-	fc.create = func(kindlog.Logger) error { return createErr }
-	fc.deleteErr = deleteErr
+	fc.CreateFn = func(kindlog.Logger) error { return createErr }
+	fc.DeleteErr = deleteErr
 	p := newProvider(t, fc, d)
 
 	_, err := p.Up(context.Background(), lab.NoProgress{})
@@ -650,10 +413,10 @@ func TestUpAlreadyRunning(t *testing.T) {
 	if fi, err := os.Stat(p.kubeconfigPath()); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		t.Errorf("kubeconfig mode %v is readable by others", fi.Mode())
 	}
-	if fc.called("Create") || fc.called("Delete") {
+	if fc.Called("Create") || fc.Called("Delete") {
 		t.Errorf("calls = %q, want neither Create nor Delete", fc.Calls())
 	}
-	if !fc.called("KubeConfig " + ClusterName + " false") {
+	if !fc.Called("KubeConfig " + ClusterName + " false") {
 		t.Errorf("calls = %q, want the external kubeconfig", fc.Calls())
 	}
 	if slices.Contains(d.Calls(), inspectImage(DefaultImage)) {
@@ -666,8 +429,8 @@ func TestUpAlreadyRunning(t *testing.T) {
 
 func TestUpAlreadyRunningUnhealthy(t *testing.T) {
 	fc, d := healthyLab(t)
-	d.outputs[inspectState(worker2Name)] = result{stdout: "exited\n"}
-	d.outputs["logs --tail 20 "+worker2Name] = result{stdout: "oops\n"}
+	d.Outputs[inspectState(worker2Name)] = kindfake.Result{Stdout: "exited\n"}
+	d.Outputs["logs --tail 20 "+worker2Name] = kindfake.Result{Stdout: "oops\n"}
 	p := newProvider(t, fc, d)
 
 	_, err := p.Up(context.Background(), lab.NoProgress{})
@@ -675,7 +438,7 @@ func TestUpAlreadyRunningUnhealthy(t *testing.T) {
 	if strings.Contains(err.Error(), cpName) {
 		t.Errorf("error %q names a healthy node", err)
 	}
-	if fc.called("Create") || fc.called("Delete") || fc.called("KubeConfig") {
+	if fc.Called("Create") || fc.Called("Delete") || fc.Called("KubeConfig") {
 		t.Errorf("calls = %q, want no Create, Delete or KubeConfig", fc.Calls())
 	}
 }
@@ -691,7 +454,7 @@ func TestUpAlreadyRunningKubeconfigErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fc, d := healthyLab(t)
-			fc.kubeconfig, fc.kubeconfigErr = tc.raw, tc.err
+			fc.Kubeconfig, fc.KubeconfigErr = tc.raw, tc.err
 			p := newProvider(t, fc, d)
 			_, err := p.Up(context.Background(), lab.NoProgress{})
 			wantErrContains(t, err, "kind lab kubeconfig")
@@ -704,11 +467,11 @@ func TestUpAlreadyRunningKubeconfigErrors(t *testing.T) {
 
 func TestUpAlreadyRunningStatusFails(t *testing.T) {
 	fc, d := healthyLab(t)
-	fc.listNodesErr = errors.New("docker ps failed")
+	fc.ListNodesErr = errors.New("docker ps failed")
 	p := newProvider(t, fc, d)
 	_, err := p.Up(context.Background(), lab.NoProgress{})
 	wantErrContains(t, err, "list the lab's nodes", "docker ps failed")
-	if fc.called("Create") {
+	if fc.Called("Create") {
 		t.Error("Create was called")
 	}
 }
@@ -771,15 +534,15 @@ func TestUpCreates(t *testing.T) {
 	)
 	srv, requests := fakeAPIServer(t, http.StatusCreated)
 	fc, d := noLab(t)
-	fc.kubeconfig = testKubeconfig(srv.URL)
+	fc.Kubeconfig = testKubeconfig(srv.URL)
 	for _, name := range nodeNames {
 		list := ""
 		if name == cpName {
 			list = onCP + "\n" + cached + "\nsha256:0123\n"
 		}
-		fc.nodes = append(fc.nodes, newNode(name, map[string]result{
-			ctrList:   {stdout: list},
-			ctrConfig: {stdout: containerdConfig},
+		fc.Nodes = append(fc.Nodes, kindfake.NewNode(name, map[string]kindfake.Result{
+			ctrList:   {Stdout: list},
+			ctrConfig: {Stdout: containerdConfig},
 			ctrImport: {},
 		}))
 	}
@@ -790,7 +553,7 @@ func TestUpCreates(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	fc.create = func(l kindlog.Logger) error {
+	fc.CreateFn = func(l kindlog.Logger) error {
 		kindStart(l, prep)
 		kindOK(l, prep)
 		return nil
@@ -822,9 +585,9 @@ func TestUpCreates(t *testing.T) {
 	}
 	for _, name := range nodeNames {
 		var imported []string
-		for _, r := range fc.node(name).Ran() {
-			if r.argv == ctrImport {
-				imported = append(imported, r.stdin)
+		for _, r := range fc.Node(name).Ran() {
+			if r.Argv == ctrImport {
+				imported = append(imported, r.Stdin)
 			}
 		}
 		var wantImported []string
@@ -845,7 +608,7 @@ func TestUpCreates(t *testing.T) {
 			t.Errorf("marker request %q does not contain %q", body, part)
 		}
 	}
-	if fc.called("Delete") {
+	if fc.Called("Delete") {
 		t.Error("a successful Up deleted the cluster")
 	}
 }
@@ -853,11 +616,11 @@ func TestUpCreates(t *testing.T) {
 func TestUpMarkerFails(t *testing.T) {
 	srv, _ := fakeAPIServer(t, http.StatusForbidden)
 	fc, d := noLab(t)
-	fc.kubeconfig = testKubeconfig(srv.URL)
+	fc.Kubeconfig = testKubeconfig(srv.URL)
 	for _, name := range nodeNames {
-		fc.nodes = append(fc.nodes, newNode(name, map[string]result{ctrList: {}}))
+		fc.Nodes = append(fc.Nodes, kindfake.NewNode(name, map[string]kindfake.Result{ctrList: {}}))
 	}
-	fc.create = func(kindlog.Logger) error { return nil }
+	fc.CreateFn = func(kindlog.Logger) error { return nil }
 	p := newProvider(t, fc, d)
 	progress := &recProgress{}
 
@@ -867,7 +630,7 @@ func TestUpMarkerFails(t *testing.T) {
 	if got := progress.Events(); !slices.Equal(got, want) {
 		t.Errorf("progress = %q, want %q", got, want)
 	}
-	if !fc.called("Delete " + ClusterName + " " + p.kubeconfigPath()) {
+	if !fc.Called("Delete " + ClusterName + " " + p.kubeconfigPath()) {
 		t.Errorf("calls = %q, want the half-made cluster deleted", fc.Calls())
 	}
 	assertNoStateDir(t, p)
@@ -879,10 +642,10 @@ func TestUpMarkerFails(t *testing.T) {
 func TestUpAfterInterruptedUp(t *testing.T) {
 	srv, _ := fakeAPIServer(t, http.StatusCreated)
 	fc, d := noLab(t)
-	fc.names = append(fc.names, ClusterName)
-	fc.kubeconfig = testKubeconfig(srv.URL)
+	fc.Names = append(fc.Names, ClusterName)
+	fc.Kubeconfig = testKubeconfig(srv.URL)
 	for _, name := range nodeNames {
-		fc.nodes = append(fc.nodes, newNode(name, map[string]result{ctrList: {}}))
+		fc.Nodes = append(fc.Nodes, kindfake.NewNode(name, map[string]kindfake.Result{ctrList: {}}))
 	}
 	p := newProvider(t, fc, d)
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
@@ -893,7 +656,7 @@ func TestUpAfterInterruptedUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var markerDuringCreate bool
-	fc.create = func(kindlog.Logger) error {
+	fc.CreateFn = func(kindlog.Logger) error {
 		_, err := os.Stat(creating)
 		markerDuringCreate = err == nil
 		return nil
@@ -911,7 +674,7 @@ func TestUpAfterInterruptedUp(t *testing.T) {
 	if got := fc.Calls(); len(got) < 3 || !slices.Equal(got[:3], wantCalls) {
 		t.Errorf("calls = %q, want them to start with %q", got, wantCalls)
 	}
-	step := "Deleting the half-made kind cluster \"ckalab\" an interrupted `lab up` left 🧹"
+	step := "Deleting the half-made kind lab \"ckalab\" an interrupted `lab up` left 🧹"
 	if got := progress.Events(); len(got) < 2 || got[0] != "start "+step || got[1] != "end true" {
 		t.Errorf("progress = %q, want it to start with the clean-up step %q", got, step)
 	}
@@ -923,15 +686,15 @@ func TestUpAfterInterruptedUp(t *testing.T) {
 	}
 
 	// The lab is whole now: the next Up finds it running.
-	fc.calls = nil
-	fc.nodes = nil
+	fc.ResetCalls()
+	fc.Nodes = nil
 	healthy, hd := healthyLab(t)
-	fc.nodes, d.outputs = healthy.nodes, hd.outputs
+	fc.Nodes, d.Outputs = healthy.Nodes, hd.Outputs
 	res, err = p.Up(context.Background(), lab.NoProgress{})
 	if err != nil || !res.AlreadyRunning {
 		t.Errorf("second Up = %+v, %v; want AlreadyRunning", res, err)
 	}
-	if fc.called("Delete") || fc.called("Create") {
+	if fc.Called("Delete") || fc.Called("Create") {
 		t.Errorf("second Up: calls = %q", fc.Calls())
 	}
 }
@@ -939,8 +702,8 @@ func TestUpAfterInterruptedUp(t *testing.T) {
 // TestUpAfterInterruptedUpDeleteFails says what is left and how to remove it.
 func TestUpAfterInterruptedUpDeleteFails(t *testing.T) {
 	fc, d := noLab(t)
-	fc.names = append(fc.names, ClusterName)
-	fc.deleteErr = errors.New("container in use")
+	fc.Names = append(fc.Names, ClusterName)
+	fc.DeleteErr = errors.New("container in use")
 	p := newProvider(t, fc, d)
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -950,7 +713,7 @@ func TestUpAfterInterruptedUpDeleteFails(t *testing.T) {
 	}
 	_, err := p.Up(context.Background(), lab.NoProgress{})
 	wantErrContains(t, err, `delete kind cluster "ckalab"`, "container in use", "`ckalab lab down --provider kind`")
-	if fc.called("Create") {
+	if fc.Called("Create") {
 		t.Error("Create was called")
 	}
 }
@@ -970,7 +733,7 @@ func TestUpWhileAnotherUpRuns(t *testing.T) {
 		t.Errorf("calls = %q, want none", fc.Calls())
 	}
 	unlock()
-	fc.create = func(kindlog.Logger) error { return errors.New("boom") }
+	fc.CreateFn = func(kindlog.Logger) error { return errors.New("boom") }
 	if _, err := p.Up(context.Background(), lab.NoProgress{}); err == nil || strings.Contains(err.Error(), "another") {
 		t.Errorf("Up after the lock was released: %v, want kind's own failure", err)
 	}
@@ -986,14 +749,14 @@ func TestStatusNoCluster(t *testing.T) {
 	if want := (lab.Status{Provider: ProviderName}); fmt.Sprint(st) != fmt.Sprint(want) {
 		t.Errorf("Status = %+v, want %+v", st, want)
 	}
-	if fc.called("ListNodes") || len(d.Calls()) != 0 {
+	if fc.Called("ListNodes") || len(d.Calls()) != 0 {
 		t.Errorf("calls = %q / docker %q, want only List", fc.Calls(), d.Calls())
 	}
 }
 
 func TestStatusListFails(t *testing.T) {
 	fc, d := noLab(t)
-	fc.listErr = errors.New("permission denied")
+	fc.ListErr = errors.New("permission denied")
 	_, err := newProvider(t, fc, d).Status(context.Background())
 	wantErrContains(t, err, "`ckalab doctor`", "permission denied")
 }
@@ -1019,10 +782,10 @@ func TestStatusHealthy(t *testing.T) {
 	if !slices.Equal(st.Components, want) {
 		t.Errorf("components =\n%+v\nwant\n%+v", st.Components, want)
 	}
-	for _, n := range fc.nodes {
+	for _, n := range fc.Nodes {
 		for _, r := range n.Ran() {
-			if !r.withCtx || r.hasStdin {
-				t.Errorf("%s ran %+v, want a context and no stdin", n.name, r)
+			if !r.WithCtx || r.HasStdin {
+				t.Errorf("%s ran %+v, want a context and no stdin", n.Name, r)
 			}
 		}
 	}
@@ -1031,7 +794,7 @@ func TestStatusHealthy(t *testing.T) {
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(p.kubeconfigPath(), []byte(fc.kubeconfig), 0o600); err != nil {
+	if err := os.WriteFile(p.kubeconfigPath(), []byte(fc.Kubeconfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	st, err = p.Status(context.Background())
@@ -1046,7 +809,7 @@ func TestStatusHealthy(t *testing.T) {
 func TestStatusNodeProblems(t *testing.T) {
 	for _, tc := range []struct {
 		name        string
-		setup       func(t *testing.T, fc *fakeCluster, d *fakeDocker)
+		setup       func(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker)
 		wantHealthy bool
 		want        lab.ComponentStatus // for the worker
 		// detailHas, when set, replaces an exact match of want.Detail.
@@ -1054,47 +817,47 @@ func TestStatusNodeProblems(t *testing.T) {
 	}{
 		{
 			name: "container exited",
-			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
-				d.outputs[inspectState(workerName)] = result{stdout: "exited\n"}
-				d.outputs["logs --tail 20 "+workerName] = result{stdout: "INFO: starting\nFATAL: systemd died\n\n"}
+			setup: func(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker) {
+				d.Outputs[inspectState(workerName)] = kindfake.Result{Stdout: "exited\n"}
+				d.Outputs["logs --tail 20 "+workerName] = kindfake.Result{Stdout: "INFO: starting\nFATAL: systemd died\n\n"}
 			},
 			want: lab.ComponentStatus{Name: workerName, Detail: "container exited", LogTail: "INFO: starting\nFATAL: systemd died"},
 		},
 		{
 			name: "container paused, logs unavailable",
-			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
-				d.outputs[inspectState(workerName)] = result{stdout: "paused"}
-				d.outputs["logs --tail 20 "+workerName] = result{err: errors.New("no logs")}
+			setup: func(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker) {
+				d.Outputs[inspectState(workerName)] = kindfake.Result{Stdout: "paused"}
+				d.Outputs["logs --tail 20 "+workerName] = kindfake.Result{Err: errors.New("no logs")}
 			},
 			want: lab.ComponentStatus{Name: workerName, Detail: "container paused"},
 		},
 		{
 			name: "inspect fails",
-			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
-				d.outputs[inspectState(workerName)] = result{err: errors.New("No such object")}
+			setup: func(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker) {
+				d.Outputs[inspectState(workerName)] = kindfake.Result{Err: errors.New("No such object")}
 			},
 			want: lab.ComponentStatus{Name: workerName, Detail: "inspect: No such object"},
 		},
 		{
 			name: "no container",
-			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
-				fc.nodes = slices.DeleteFunc(fc.nodes, func(n *fakeNode) bool { return n.name == workerName })
+			setup: func(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker) {
+				fc.Nodes = slices.DeleteFunc(fc.Nodes, func(n *kindfake.Node) bool { return n.Name == workerName })
 			},
 			want: lab.ComponentStatus{Name: workerName, Detail: "no container"},
 		},
 		{
 			// A stopped kubelet is a CKA task, not a broken lab.
 			name: "kubelet inactive",
-			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
-				fc.node(workerName).results[kubeletCmd] = result{stdout: "inactive\n", err: exitError(t, 3)}
+			setup: func(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker) {
+				fc.Node(workerName).Results[kubeletCmd] = kindfake.Result{Stdout: "inactive\n", Err: kindfake.ExitError(t, 3)}
 			},
 			wantHealthy: true,
 			want:        lab.ComponentStatus{Name: workerName, Running: true, Version: KubernetesVersion, Detail: "kubelet inactive"},
 		},
 		{
 			name: "exec fails, no version",
-			setup: func(t *testing.T, fc *fakeCluster, d *fakeDocker) {
-				fc.node(workerName).results = map[string]result{}
+			setup: func(t *testing.T, fc *kindfake.Cluster, d *kindfake.Docker) {
+				fc.Node(workerName).Results = map[string]kindfake.Result{}
 			},
 			wantHealthy: true,
 			want:        lab.ComponentStatus{Name: workerName, Running: true},
@@ -1131,8 +894,8 @@ func TestStatusNodeProblems(t *testing.T) {
 					t.Errorf("healthy node %d = %+v", i, c)
 				}
 			}
-			if !tc.want.Running && slices.ContainsFunc(fc.nodes, func(n *fakeNode) bool {
-				return n.name == workerName && len(n.Ran()) > 0
+			if !tc.want.Running && slices.ContainsFunc(fc.Nodes, func(n *kindfake.Node) bool {
+				return n.Name == workerName && len(n.Ran()) > 0
 			}) {
 				t.Error("commands ran in a node whose container is not running")
 			}
@@ -1146,7 +909,7 @@ func TestStatusNodeProblems(t *testing.T) {
 func TestStatusKubeletInactiveKindError(t *testing.T) {
 	fc, d := healthyLab(t)
 	argv := []string{"docker", "exec", "--privileged", workerName, "systemctl", "is-active", "kubelet"}
-	fc.node(workerName).results[kubeletCmd] = result{stdout: "inactive\n", err: kindRunError(argv, exitError(t, 3))}
+	fc.Node(workerName).Results[kubeletCmd] = kindfake.Result{Stdout: "inactive\n", Err: kindRunError(argv, kindfake.ExitError(t, 3))}
 	st, err := newProvider(t, fc, d).Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -1171,7 +934,7 @@ func TestDown(t *testing.T) {
 	if err := p.Down(context.Background(), progress); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"Delete " + ClusterName + " " + p.kubeconfigPath()}; !slices.Equal(fc.Calls(), want) {
+	if want := []string{"List", "Delete " + ClusterName + " " + p.kubeconfigPath()}; !slices.Equal(fc.Calls(), want) {
 		t.Errorf("calls = %q, want %q", fc.Calls(), want)
 	}
 	assertNoStateDir(t, p)
@@ -1186,7 +949,7 @@ func TestDown(t *testing.T) {
 
 func TestDownDeleteFails(t *testing.T) {
 	fc, d := healthyLab(t)
-	fc.deleteErr = errors.New("container in use")
+	fc.DeleteErr = errors.New("container in use")
 	p := newProvider(t, fc, d)
 	if err := os.MkdirAll(p.StateDir, 0o700); err != nil {
 		t.Fatal(err)
@@ -1194,7 +957,7 @@ func TestDownDeleteFails(t *testing.T) {
 	progress := &recProgress{}
 
 	err := p.Down(context.Background(), progress)
-	if !errors.Is(err, fc.deleteErr) {
+	if !errors.Is(err, fc.DeleteErr) {
 		t.Fatalf("Down = %v, want kind's error", err)
 	}
 	wantErrContains(t, err, `delete kind cluster "ckalab"`)
@@ -1213,9 +976,9 @@ func TestExecUnknownNode(t *testing.T) {
 	if code != 0 {
 		t.Errorf("exit code = %d with an error", code)
 	}
-	for _, n := range fc.nodes {
+	for _, n := range fc.Nodes {
 		if len(n.Ran()) != 0 {
-			t.Errorf("%s ran %q", n.name, n.RanArgv())
+			t.Errorf("%s ran %q", n.Name, n.RanArgv())
 		}
 	}
 }
@@ -1224,24 +987,24 @@ func TestExecNoCommand(t *testing.T) {
 	fc, d := healthyLab(t)
 	_, _, _, err := newProvider(t, fc, d).Exec(context.Background(), cpName, nil, nil)
 	wantErrContains(t, err, "no command")
-	if fc.called("ListNodes") {
+	if fc.Called("ListNodes") {
 		t.Error("nodes were listed for an empty command")
 	}
 }
 
 func TestExecListNodesFails(t *testing.T) {
 	fc, d := healthyLab(t)
-	fc.listNodesErr = errors.New("docker gone")
+	fc.ListNodesErr = errors.New("docker gone")
 	_, _, _, err := newProvider(t, fc, d).Exec(context.Background(), cpName, []string{"true"}, nil)
-	if !errors.Is(err, fc.listNodesErr) {
+	if !errors.Is(err, fc.ListNodesErr) {
 		t.Errorf("Exec = %v, want the ListNodes error", err)
 	}
 }
 
 func TestExecSuccess(t *testing.T) {
 	fc, d := healthyLab(t)
-	n := fc.node(workerName)
-	n.results["sh -c cat; echo err >&2"] = result{stdout: "hello", stderr: "err\n"}
+	n := fc.Node(workerName)
+	n.Results["sh -c cat; echo err >&2"] = kindfake.Result{Stdout: "hello", Stderr: "err\n"}
 	p := newProvider(t, fc, d)
 
 	stdout, stderr, code, err := p.Exec(context.Background(), workerName, []string{"sh", "-c", "cat; echo err >&2"}, []byte("hello"))
@@ -1249,21 +1012,21 @@ func TestExecSuccess(t *testing.T) {
 		t.Errorf("Exec = %q, %q, %d, %v", stdout, stderr, code, err)
 	}
 	ran := n.Ran()
-	if len(ran) != 1 || ran[0] != (ranCmd{argv: "sh -c cat; echo err >&2", stdin: "hello", hasStdin: true, withCtx: true}) {
+	if len(ran) != 1 || ran[0] != (kindfake.Ran{Argv: "sh -c cat; echo err >&2", Stdin: "hello", HasStdin: true, WithCtx: true}) {
 		t.Errorf("ran %+v", ran)
 	}
 
 	// No stdin: none is attached (docker exec -i would wait on it).
-	n.results["hostname"] = result{stdout: workerName + "\n"}
+	n.Results["hostname"] = kindfake.Result{Stdout: workerName + "\n"}
 	stdout, _, code, err = p.Exec(context.Background(), workerName, []string{"hostname"}, nil)
 	if err != nil || code != 0 || string(stdout) != workerName+"\n" {
 		t.Errorf("Exec hostname = %q, %d, %v", stdout, code, err)
 	}
-	if last := n.Ran()[1]; last.hasStdin {
+	if last := n.Ran()[1]; last.HasStdin {
 		t.Errorf("hostname ran with stdin: %+v", last)
 	}
 	for _, other := range []string{cpName, worker2Name} {
-		if got := fc.node(other).Ran(); len(got) != 0 {
+		if got := fc.Node(other).Ran(); len(got) != 0 {
 			t.Errorf("%s ran %+v", other, got)
 		}
 	}
@@ -1281,19 +1044,19 @@ func TestExecFailures(t *testing.T) {
 		wantIs  error
 	}{
 		// The command ran and failed: its code, no error.
-		{name: "command exits 3", err: exitError(t, 3), wantCode: 3},
-		{name: "command exits 1", err: exitError(t, 1), wantCode: 1},
-		{name: "command exits 124", err: exitError(t, 124), wantCode: 124},
+		{name: "command exits 3", err: kindfake.ExitError(t, 3), wantCode: 3},
+		{name: "command exits 1", err: kindfake.ExitError(t, 1), wantCode: 1},
+		{name: "command exits 124", err: kindfake.ExitError(t, 124), wantCode: 124},
 		// What kind's node handles really return for a failed command.
-		{name: "kind RunError, command exits 1", err: kindRunError(dockerExec, exitError(t, 1)), wantCode: 1},
-		{name: "kind RunError, command exits 3", err: kindRunError(dockerExec, exitError(t, 3)), wantCode: 3},
-		{name: "bare kind RunError, command exits 2", err: &kindexec.RunError{Command: dockerExec, Inner: exitError(t, 2)}, wantCode: 2},
+		{name: "kind RunError, command exits 1", err: kindRunError(dockerExec, kindfake.ExitError(t, 1)), wantCode: 1},
+		{name: "kind RunError, command exits 3", err: kindRunError(dockerExec, kindfake.ExitError(t, 3)), wantCode: 3},
+		{name: "bare kind RunError, command exits 2", err: &kindexec.RunError{Command: dockerExec, Inner: kindfake.ExitError(t, 2)}, wantCode: 2},
 		// 125-127 are docker's own failures.
-		{name: "docker exits 125 (daemon error)", err: exitError(t, 125), wantCode: -1,
+		{name: "docker exits 125 (daemon error)", err: kindfake.ExitError(t, 125), wantCode: -1,
 			wantErr: []string{"in ckalab-worker", "exit status 125", "OCI runtime exec failed"}},
-		{name: "docker exits 126 (not executable)", err: exitError(t, 126), wantCode: -1,
+		{name: "docker exits 126 (not executable)", err: kindfake.ExitError(t, 126), wantCode: -1,
 			wantErr: []string{"in ckalab-worker", "exit status 126"}},
-		{name: "kind RunError, docker exits 127 (not found)", err: kindRunError(dockerExec, exitError(t, 127)), wantCode: -1,
+		{name: "kind RunError, docker exits 127 (not found)", err: kindRunError(dockerExec, kindfake.ExitError(t, 127)), wantCode: -1,
 			wantErr: []string{"in ckalab-worker", "exit status 127", "OCI runtime exec failed"}},
 		{name: "kind RunError, docker missing", err: kindRunError([]string{"docker"}, exec.ErrNotFound), wantCode: -1,
 			wantErr: []string{"in ckalab-worker", "executable file not found"}, wantIs: exec.ErrNotFound},
@@ -1302,7 +1065,7 @@ func TestExecFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fc, d := healthyLab(t)
-			fc.node(workerName).results["run"] = result{stdout: "out", stderr: "OCI runtime exec failed\n", err: tc.err}
+			fc.Node(workerName).Results["run"] = kindfake.Result{Stdout: "out", Stderr: "OCI runtime exec failed\n", Err: tc.err}
 			stdout, stderr, code, err := newProvider(t, fc, d).Exec(context.Background(), workerName, []string{"run"}, nil)
 			if code != tc.wantCode {
 				t.Errorf("exit code = %d, want %d", code, tc.wantCode)
@@ -1358,19 +1121,19 @@ func TestShell(t *testing.T) {
 	if err := p.Shell(context.Background(), cpName, sio); err != nil {
 		t.Fatal(err)
 	}
-	if len(d.runs) != 1 {
-		t.Fatalf("docker runs = %+v, want one", d.runs)
+	if len(d.Runs) != 1 {
+		t.Fatalf("docker runs = %+v, want one", d.Runs)
 	}
-	r := d.runs[0]
-	if !slices.Equal(r.args, shellArgs(cpName, sio)) {
-		t.Errorf("args = %q, want %q", r.args, shellArgs(cpName, sio))
+	r := d.Runs[0]
+	if !slices.Equal(r.Args, shellArgs(cpName, sio)) {
+		t.Errorf("args = %q, want %q", r.Args, shellArgs(cpName, sio))
 	}
-	if r.stdin != io.Reader(in) || r.stdout != io.Writer(out) || r.stderr != io.Writer(errOut) {
+	if r.Stdin != io.Reader(in) || r.Stdout != io.Writer(out) || r.Stderr != io.Writer(errOut) {
 		t.Error("Shell did not hand the user's streams to docker")
 	}
 
-	d.runErr = errors.New("exit status 130")
-	if err := p.Shell(context.Background(), cpName, sio); !errors.Is(err, d.runErr) {
+	d.RunErr = errors.New("exit status 130")
+	if err := p.Shell(context.Background(), cpName, sio); !errors.Is(err, d.RunErr) {
 		t.Errorf("Shell = %v, want docker's error", err)
 	}
 }
@@ -1379,15 +1142,15 @@ func TestShellUnknownNode(t *testing.T) {
 	fc, d := healthyLab(t)
 	err := newProvider(t, fc, d).Shell(context.Background(), "worker", lab.ShellIO{})
 	wantErrContains(t, err, `node "worker"`, "nodes: ckalab-control-plane, ckalab-worker, ckalab-worker2")
-	if len(d.runs) != 0 || len(d.Calls()) != 0 {
-		t.Errorf("docker was called: runs %+v, calls %q", d.runs, d.Calls())
+	if len(d.Runs) != 0 || len(d.Calls()) != 0 {
+		t.Errorf("docker was called: runs %+v, calls %q", d.Runs, d.Calls())
 	}
 
-	fc.listNodesErr = errors.New("docker gone")
-	if err := newProvider(t, fc, d).Shell(context.Background(), cpName, lab.ShellIO{}); !errors.Is(err, fc.listNodesErr) {
+	fc.ListNodesErr = errors.New("docker gone")
+	if err := newProvider(t, fc, d).Shell(context.Background(), cpName, lab.ShellIO{}); !errors.Is(err, fc.ListNodesErr) {
 		t.Errorf("Shell = %v, want the ListNodes error", err)
 	}
-	if len(d.runs) != 0 {
+	if len(d.Runs) != 0 {
 		t.Error("docker was run though the nodes could not be listed")
 	}
 }
@@ -1396,22 +1159,22 @@ func TestShellUnknownNode(t *testing.T) {
 
 // imageLab is a healthy lab whose nodes hold the listed images and can
 // import archives.
-func imageLab(t *testing.T, have map[string][]string) (*fakeCluster, *fakeDocker) {
+func imageLab(t *testing.T, have map[string][]string) (*kindfake.Cluster, *kindfake.Docker) {
 	fc, d := healthyLab(t)
-	for _, n := range fc.nodes {
-		n.results[ctrList] = result{stdout: strings.Join(have[n.name], "\n") + "\n"}
-		n.results[ctrConfig] = result{stdout: containerdConfig}
-		n.results[ctrImport] = result{}
+	for _, n := range fc.Nodes {
+		n.Results[ctrList] = kindfake.Result{Stdout: strings.Join(have[n.Name], "\n") + "\n"}
+		n.Results[ctrConfig] = kindfake.Result{Stdout: containerdConfig}
+		n.Results[ctrImport] = kindfake.Result{}
 	}
 	return fc, d
 }
 
-func imported(fc *fakeCluster) map[string][]string {
+func imported(fc *kindfake.Cluster) map[string][]string {
 	out := map[string][]string{}
-	for _, n := range fc.nodes {
+	for _, n := range fc.Nodes {
 		for _, r := range n.Ran() {
-			if r.argv == ctrImport {
-				out[n.name] = append(out[n.name], r.stdin)
+			if r.Argv == ctrImport {
+				out[n.Name] = append(out[n.Name], r.Stdin)
 			}
 		}
 	}
@@ -1445,19 +1208,19 @@ func TestNodeImages(t *testing.T) {
 func TestNodeImagesErrors(t *testing.T) {
 	t.Run("ctr exits non-zero", func(t *testing.T) {
 		fc, d := imageLab(t, nil)
-		fc.node(worker2Name).results[ctrList] = result{stderr: "ctr: failed to dial containerd\n", err: exitError(t, 1)}
+		fc.Node(worker2Name).Results[ctrList] = kindfake.Result{Stderr: "ctr: failed to dial containerd\n", Err: kindfake.ExitError(t, 1)}
 		_, err := newProvider(t, fc, d).NodeImages(context.Background())
 		wantErrContains(t, err, "list images on "+worker2Name, "ctr exited 1", "failed to dial containerd")
 	})
 	t.Run("exec fails", func(t *testing.T) {
 		fc, d := imageLab(t, nil)
-		fc.node(cpName).results[ctrList] = result{err: errors.New("daemon gone")}
+		fc.Node(cpName).Results[ctrList] = kindfake.Result{Err: errors.New("daemon gone")}
 		_, err := newProvider(t, fc, d).NodeImages(context.Background())
 		wantErrContains(t, err, "in "+cpName, "daemon gone")
 	})
 	t.Run("nodes not listed", func(t *testing.T) {
 		fc, d := imageLab(t, nil)
-		fc.listNodesErr = errors.New("docker gone")
+		fc.ListNodesErr = errors.New("docker gone")
 		_, err := newProvider(t, fc, d).NodeImages(context.Background())
 		wantErrContains(t, err, "list the lab's nodes")
 	})
@@ -1520,10 +1283,10 @@ func TestLoadImagesMissingFromCache(t *testing.T) {
 		t.Errorf("error %q names the cached image", err)
 	}
 	// Nothing is loaded, not even the cached image.
-	for _, n := range fc.nodes {
+	for _, n := range fc.Nodes {
 		for _, argv := range n.RanArgv() {
 			if argv != ctrList {
-				t.Errorf("%s ran %q, want only the image list", n.name, argv)
+				t.Errorf("%s ran %q, want only the image list", n.Name, argv)
 			}
 		}
 	}
@@ -1558,7 +1321,7 @@ func TestLoadImagesLoadsWhereMissing(t *testing.T) {
 func TestLoadImagesImportFails(t *testing.T) {
 	const ref = "docker.io/library/busybox:1.36"
 	fc, d := imageLab(t, map[string][]string{cpName: {ref}})
-	fc.node(workerName).results[ctrImport] = result{err: errors.New("ctr: content digest mismatch")}
+	fc.Node(workerName).Results[ctrImport] = kindfake.Result{Err: errors.New("ctr: content digest mismatch")}
 	p := newProvider(t, fc, d)
 	if err := os.WriteFile(p.Cache.Path(ref), []byte("busybox archive"), 0o644); err != nil {
 		t.Fatal(err)
@@ -1580,7 +1343,7 @@ func TestLoadImagesImportFails(t *testing.T) {
 
 func TestLoadImagesNodeImagesFails(t *testing.T) {
 	fc, d := imageLab(t, nil)
-	fc.node(cpName).results[ctrList] = result{stderr: "boom", err: exitError(t, 2)}
+	fc.Node(cpName).Results[ctrList] = kindfake.Result{Stderr: "boom", Err: kindfake.ExitError(t, 2)}
 	p := newProvider(t, fc, d)
 	err := p.LoadImages(context.Background(), []string{"docker.io/library/busybox:1.36"}, &recProgress{})
 	wantErrContains(t, err, "list images on "+cpName, "ctr exited 2")
@@ -1590,11 +1353,11 @@ func TestLoadImagesNodeImagesFails(t *testing.T) {
 // for every kind call, its nodes and its context, never "ckalab".
 func TestKindClusterName(t *testing.T) {
 	const name = "ckalabtest42"
-	fc := &fakeCluster{t: t, names: []string{ClusterName, name}, kubeconfig: testKubeconfig("https://127.0.0.1:40000")}
-	d := &fakeDocker{outputs: map[string]result{}}
+	fc := &kindfake.Cluster{T: t, Names: []string{ClusterName, name}, Kubeconfig: testKubeconfig("https://127.0.0.1:40000")}
+	d := &kindfake.Docker{Outputs: map[string]kindfake.Result{}}
 	for _, suffix := range []string{"-control-plane", "-worker", "-worker2"} {
-		fc.nodes = append(fc.nodes, newNode(name+suffix, map[string]result{kubeletCmd: {stdout: "active\n"}}))
-		d.outputs[inspectState(name+suffix)] = result{stdout: "running\n"}
+		fc.Nodes = append(fc.Nodes, kindfake.NewNode(name+suffix, map[string]kindfake.Result{kubeletCmd: {Stdout: "active\n"}}))
+		d.Outputs[inspectState(name+suffix)] = kindfake.Result{Stdout: "running\n"}
 	}
 	p := newProvider(t, fc, d)
 	p.KindCluster = name
@@ -1631,7 +1394,63 @@ func TestKindClusterName(t *testing.T) {
 			t.Errorf("call %q uses the default cluster name", call)
 		}
 	}
-	if !fc.called("Delete " + name + " " + p.kubeconfigPath()) {
+	if !fc.Called("Delete " + name + " " + p.kubeconfigPath()) {
 		t.Errorf("calls = %q, want Delete %s", fc.Calls(), name)
+	}
+}
+
+func inspectLab(node string) string {
+	return `inspect --format {{index .Config.Labels "` + LabLabel + `"}} ` + node
+}
+
+// The kubeadm lab's nodes are a kind cluster of the same name: the kind
+// lab neither reports, nor deletes, nor builds over it, and says whose it is.
+func TestAnotherLabsClusterIsLeftAlone(t *testing.T) {
+	fc, d := healthyLab(t)
+	d.Outputs[inspectLab(cpName)] = kindfake.Result{Stdout: "kubeadm\n"}
+	d.Outputs[inspectImage(DefaultImage)] = kindfake.Result{Stdout: "sha256:abc\n"}
+	p := newProvider(t, fc, d)
+	ctx := context.Background()
+
+	st, err := p.Status(ctx)
+	if err != nil || st.Exists {
+		t.Errorf("Status = %+v, %v; want no kind lab", st, err)
+	}
+	if err := p.Down(ctx, &recProgress{}); err != nil {
+		t.Errorf("Down: %v", err)
+	}
+	_, err = p.Up(ctx, &recProgress{})
+	var other *OtherLabError
+	if !errors.As(err, &other) || other.Lab != "kubeadm" || !strings.Contains(err.Error(), "ckalab lab down --provider kubeadm") {
+		t.Errorf("Up error = %v, want the kubeadm lab's, with the command that removes it", err)
+	}
+	if fc.Called("Delete") || fc.Called("Create") {
+		t.Errorf("calls = %q: another lab's cluster was deleted or built over", fc.Calls())
+	}
+
+	// The kubeadm lab's provider claims it.
+	p.Lab = "kubeadm"
+	if ok, err := p.Exists(ctx); !ok || err != nil {
+		t.Errorf("Exists with Lab kubeadm = %v, %v; want true", ok, err)
+	}
+}
+
+func TestCreateBareNodesStopsBeforeKubernetes(t *testing.T) {
+	fc, d := noLab(t)
+	p := newProvider(t, fc, d)
+	fc.CreateFn = func(kindlog.Logger) error {
+		if !p.interrupted() {
+			t.Error("while the nodes are made, the lab's folder does not say so")
+		}
+		return nil
+	}
+	if err := p.CreateBareNodes(&recProgress{}); err != nil {
+		t.Fatal(err)
+	}
+	if !fc.Called("Create " + ClusterName) {
+		t.Fatalf("calls = %q, want a Create", fc.Calls())
+	}
+	if err := p.Created(); err != nil || p.interrupted() {
+		t.Errorf("after Created: err %v, interrupted %v", err, p.interrupted())
 	}
 }

@@ -7,6 +7,7 @@ package providers
 import (
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/kind"
+	"github.com/ckalab/ckalab/lab/kubeadm"
 	"github.com/ckalab/ckalab/lab/sim"
 )
 
@@ -16,5 +17,6 @@ func All() lab.Registry {
 	return lab.Registry{
 		kind.Registration(),
 		sim.Registration(),
+		kubeadm.Registration(),
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -74,5 +75,42 @@ func TestRunSSHWithoutALab(t *testing.T) {
 	}
 	if r.errOut.Len() != 0 {
 		t.Errorf("ssh without a lab opened a shell: %q", r.errOut)
+	}
+}
+
+// nodesOnlyProvider makes a lab with nodes and no cluster (as the kubeadm
+// lab's is until the learner runs kubeadm init).
+type nodesOnlyProvider struct{ running bool }
+
+func (nodesOnlyProvider) Name() string { return "kubeadm" }
+func (p nodesOnlyProvider) Info() lab.Info {
+	return lab.Info{Provider: "kubeadm", Nodes: []lab.Node{{Name: "n-cp", Role: lab.RoleControlPlane}, {Name: "n-w"}}}
+}
+func (p nodesOnlyProvider) Up(context.Context, lab.Progress) (lab.UpResult, error) {
+	return lab.UpResult{AlreadyRunning: p.running, Info: p.Info()}, nil
+}
+func (nodesOnlyProvider) Down(context.Context, lab.Progress) error { return nil }
+func (p nodesOnlyProvider) Status(context.Context) (lab.Status, error) {
+	return lab.Status{Provider: "kubeadm", Exists: p.running}, nil
+}
+
+// A lab without a cluster yet adds no context: lab up says where to go
+// instead, and leaves the kubeconfig alone.
+func TestRunLabUpWithNodesOnly(t *testing.T) {
+	r := newRunApp(t)
+	if err := r.app.labUp(context.Background(), nodesOnlyProvider{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"The kubeadm lab's nodes are ready, with no cluster on them yet", "Nodes: n-cp, n-w", "Next: ckalab ssh n-cp"} {
+		if !strings.Contains(r.errOut.String(), want) {
+			t.Errorf("stderr %q lacks %q", r.errOut, want)
+		}
+	}
+	if _, err := os.Stat(r.vars["KUBECONFIG"]); !os.IsNotExist(err) {
+		t.Errorf("the kubeconfig was written (%v): there is no cluster to reach", err)
+	}
+	r = newRunApp(t)
+	if err := r.app.labUp(context.Background(), nodesOnlyProvider{running: true}); err != nil || !strings.Contains(r.errOut.String(), "already running; nothing changed") {
+		t.Errorf("second lab up: %v, stderr %q", err, r.errOut)
 	}
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/ckalab/ckalab/lab"
 	"github.com/spf13/cobra"
@@ -70,6 +71,9 @@ func (a *app) labUp(ctx context.Context, p lab.Provider) error {
 	if err != nil {
 		return err
 	}
+	if res.Kubeconfig == nil {
+		return a.nodesOnlyUp(p, res)
+	}
 	uk := a.userKubeconfig()
 	if res.AlreadyRunning {
 		// A scenario or a learner may have deleted the marker that makes
@@ -117,5 +121,23 @@ func (a *app) labUp(ctx context.Context, p lab.Provider) error {
 		fmt.Fprintf(io.ErrOut, "  Switch back with: kubectl config use-context %s\n", prev)
 	}
 	fmt.Fprintf(io.ErrOut, "  Its own kubeconfig: %s\n  Next: ckalab list, then ckalab start <scenario>\n", res.KubeconfigPath)
+	return nil
+}
+
+// nodesOnlyUp reports a lab that has nodes and no cluster yet (kubeadm:
+// the learner builds it), so there is no context to add.
+func (a *app) nodesOnlyUp(p lab.Provider, res lab.UpResult) error {
+	io := a.env.IO
+	c := io.Colors()
+	names := make([]string, len(res.Info.Nodes))
+	for i, n := range res.Info.Nodes {
+		names[i] = n.Name
+	}
+	if res.AlreadyRunning {
+		fmt.Fprintf(io.ErrOut, "The %s lab is already running; nothing changed.\n", p.Name())
+	} else {
+		fmt.Fprintf(io.ErrOut, "\n%s The %s lab's nodes are ready, with no cluster on them yet: you build it.\n", c.SuccessIcon(), p.Name())
+	}
+	fmt.Fprintf(io.ErrOut, "  Nodes: %s\n  Next: ckalab ssh %s (README: \"Build a cluster yourself\"), or ckalab lab status\n", strings.Join(names, ", "), names[0])
 	return nil
 }
