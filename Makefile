@@ -8,7 +8,7 @@ CKALAB := bin/ckalab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/ckalab/ckalab/cmd/internal/cli.Version=$(VERSION)
 
-.PHONY: help build sim test unit integration bench demo lint fuzz clean kind-image e2e
+.PHONY: help build sim test unit integration bench demo lint fuzz clean kind-image kubeadm-image e2e
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ unit: ## unit tests only (no lab)
 kind-image: build ## the kind node image ckalab/node:v1.37.2 and the scenarios' images, built offline, then cached for labs
 	lab/kind/nodeimage/build.sh
 	XDG_CACHE_HOME="$(XDG_CACHE_HOME)" $(CKALAB) images pack
+
+kubeadm-image: build ## the kubeadm lab's node image ckalab/node-kubeadm:v1.37.2 (bare nodes, an offline apt repository of Kubernetes v1.36.3 and v1.37.2), after the kind image's steps
+	lab/kind/nodeimage/build.sh kubeadm
 
 # The e2e run puts hack/docker-unprivileged first on PATH: on machines whose
 # Docker refuses --privileged (ours), it passes the flags that work instead.

@@ -99,6 +99,9 @@ func (a *app) printStatus(st lab.Status) error {
 		fmt.Fprintf(io.ErrOut, "\n%s %s\n", c.FailureIcon(), problem)
 	}
 	switch {
+	case st.Healthy && st.ContextName == "":
+		// The kubeadm lab before the learner's cluster exists.
+		fmt.Fprintf(io.ErrOut, "\n%s healthy; no cluster yet (once `kubeadm init` ran, `ckalab lab up --provider %s` adds its context)\n", c.SuccessIcon(), st.Provider)
 	case st.Healthy:
 		fmt.Fprintf(io.ErrOut, "\n%s healthy; context %s, kubeconfig %s\n", c.SuccessIcon(), st.ContextName, st.KubeconfigPath)
 	case len(st.Problems) > 0:

@@ -6,6 +6,8 @@
 # preloaded into the node's containerd under its exact name.
 #
 # Usage: build.sh [STEP...]   (no STEP: everything, in order; see `steps` below)
+#        build.sh kubeadm      the kubeadm lab's image too (kubeadm.sh; after
+#                              the kind image's steps, which it builds on)
 #
 # Idempotent: each step leaves a stamp file under $CACHE/stamps; steps whose
 # inputs live in this repository (netd, manifests, node files) put a content
@@ -94,18 +96,21 @@ kind_src() { echo "$(go env GOMODCACHE)/sigs.k8s.io/kind@$KIND_VERSION"; }
 
 # ---------------------------------------------------------------- binaries --
 
-k8s_ldflags() {
-	local l="-s -w" p
+# k8s_ldflags_for VERSION: the version ldflags, as the sim sets them
+k8s_ldflags_for() {
+	local version=$1 minor l="-s -w" p
+	minor=${version#v1.}
+	minor=${minor%%.*}
 	for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-		l="$l -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=37 -X $p.gitTreeState=clean"
+		l="$l -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
 	done
 	echo "$l"
 }
 
-# Kubernetes and etcd, from the sim's pinned module (lab/sim/upstream): same
-# module, same build cache, same version ldflags as lab/sim/upstream/build.sh.
-build_kubernetes() {
-	(cd "$UPSTREAM" && CGO_ENABLED=0 go build -trimpath -ldflags "$(k8s_ldflags)" -o "$BIN/" \
+# build_k8s MODULE VERSION OUTDIR: the Kubernetes programs a node and its
+# images need, from a module that pins k8s.io/kubernetes at VERSION
+build_k8s() {
+	(cd "$1" && CGO_ENABLED=0 go build -trimpath -ldflags "$(k8s_ldflags_for "$2")" -o "$3/" \
 		k8s.io/kubernetes/cmd/kubelet \
 		k8s.io/kubernetes/cmd/kubeadm \
 		k8s.io/kubernetes/cmd/kube-proxy \
@@ -114,6 +119,10 @@ build_kubernetes() {
 		k8s.io/kubernetes/cmd/kube-controller-manager \
 		k8s.io/kubernetes/cmd/kube-scheduler)
 }
+
+# Kubernetes and etcd, from the sim's pinned module (lab/sim/upstream): same
+# module, same build cache, same version ldflags as lab/sim/upstream/build.sh.
+build_kubernetes() { build_k8s "$UPSTREAM" "$K8S_VERSION" "$BIN"; }
 
 # etcd as the sim builds it; etcdctl/etcdutl are required by lab/sim/upstream's
 # go.mod (their own go.mod files have replace directives, so no go install)
@@ -449,33 +458,43 @@ render_manifest() {
 		-e "s|@IMG_BUSYBOX@|$IMG_BUSYBOX|g" "$1"
 }
 
-preload_images() {
-	# A containerd (the node's own binaries and config) in a throwaway container
-	# imports every image tarball into a host directory that becomes the node's
-	# /var/lib/containerd; like kind: namespace k8s.io, pinned, not unpacked.
-	local root=$CACHE/containerd-root name=ckalab-preload-$$
+# preload_into ROOT LIST DIR...: a containerd (the node's own binaries and
+# config) in a throwaway container imports every image tarball of the DIRs
+# into ROOT, a host directory that becomes a node's /var/lib/containerd;
+# like kind: namespace k8s.io, pinned, not unpacked. LIST gets the names.
+preload_into() {
+	local root=$1 list=$2 name=ckalab-preload-$$ mounts=() i=0 d
+	shift 2
+	for d in "$@"; do
+		mounts+=(-v "$d:/images/$i:ro")
+		i=$((i + 1))
+	done
 	rm -rf "$root"
 	mkdir -p "$root"
 	docker rm -f "$name" >/dev/null 2>&1 || true
 	docker run -d --name "$name" --network none --entrypoint sleep \
-		-v "$root:/var/lib/containerd" -v "$IMAGES:/images:ro" "$IMG_NODE_ROOTFS" infinity >/dev/null
+		-v "$root:/var/lib/containerd" "${mounts[@]}" "$IMG_NODE_ROOTFS" infinity >/dev/null
 	trap 'docker rm -f '"$name"' >/dev/null 2>&1 || true' EXIT
 	docker exec "$name" bash -c 'nohup containerd >/var/log/containerd-preload.log 2>&1 &'
 	docker exec "$name" bash -ec 'for i in $(seq 1 30); do [ -S /run/containerd/containerd.sock ] && ctr version >/dev/null 2>&1 && exit 0; sleep 1; done; cat /var/log/containerd-preload.log; exit 1'
+	docker exec "$name" bash -ec 'for f in /images/*/*.tar; do
+		ctr --namespace=k8s.io images import --label=io.cri-containerd.pinned=pinned --all-platforms --no-unpack --digests "$f" \
+			>/dev/null 2> >(grep -v "DEPRECATION: The support for cgroup v1" >&2 || true)
+	done
+	ctr --namespace=k8s.io images list -q | grep -v -e "@sha256" -e "^sha256:" | sort
+	pkill containerd; for i in $(seq 1 20); do pgrep containerd >/dev/null || exit 0; sleep 0.5; done' >"$list"
+	docker rm -f "$name" >/dev/null
+	trap - EXIT
+	cat "$list" >&2
+}
+
+preload_images() {
 	# Unlike kind's own node image, the scenarios' workload images (nginx,
 	# redis, busybox) are preloaded too: loading them into three nodes one
 	# after another took about 30 s of every `lab up`. ckalab still loads
 	# from its image cache what a node lacks (an image a newer scenario
 	# names), at lab up and start.
-	docker exec "$name" bash -ec 'for f in /images/*.tar; do
-		ctr --namespace=k8s.io images import --label=io.cri-containerd.pinned=pinned --all-platforms --no-unpack --digests "$f" \
-			>/dev/null 2> >(grep -v "DEPRECATION: The support for cgroup v1" >&2 || true)
-	done
-	ctr --namespace=k8s.io images list -q | grep -v -e "@sha256" -e "^sha256:" | sort
-	pkill containerd; for i in $(seq 1 20); do pgrep containerd >/dev/null || exit 0; sleep 0.5; done' >"$CACHE/preloaded-images.txt"
-	docker rm -f "$name" >/dev/null
-	trap - EXIT
-	cat "$CACHE/preloaded-images.txt" >&2
+	preload_into "$CACHE/containerd-root" "$CACHE/preloaded-images.txt" "$IMAGES"
 	local want
 	for want in "$IMG_APISERVER" "$IMG_KCM" "$IMG_SCHEDULER" "$IMG_PROXY" "$IMG_ETCD" "$IMG_COREDNS" "$IMG_PAUSE" \
 		"$IMG_KNP" "$IMG_NETD" "$IMG_LPP" "$IMG_BUSYBOX" "$IMG_NGINX" "$IMG_REDIS" "$IMG_METRICS_SERVER"; do
@@ -546,10 +565,21 @@ steps=(
 	"node-image-lean-$netd_hash-$knp_hash-$files_hash-$pause_hash-$bb_hash-$rootfs_hash-$addons_hash:node_image"
 )
 
+# The kubeadm lab's image (kubeadm.sh): `build.sh kubeadm` runs the kind
+# image's steps first, then these.
+. "$HERE/kubeadm.sh"
+kubeadm_mode=
+if [ "${1:-}" = kubeadm ]; then
+	kubeadm_mode=1
+	shift
+	steps+=("${kubeadm_steps[@]}")
+fi
+
 # preflight: tools, and a Docker daemon
 for tool in go docker debootstrap gcc jq patch apt-get dpkg-deb; do
-	command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install -y debootstrap gcc jq patch libseccomp-dev)"
+	command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install -y debootstrap gcc jq patch libseccomp-dev dpkg-dev)"
 done
+[ -z "$kubeadm_mode" ] || command -v dpkg-scanpackages >/dev/null || die "dpkg-scanpackages not found (Debian: apt-get install -y dpkg-dev)"
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || [ -n "$(find /usr/lib -name libc.a -print -quit 2>/dev/null)" ] ||
 	die "static libc missing for pause (apt-get install -y libc6-dev)"
 docker info >/dev/null 2>&1 || die "cannot talk to the Docker daemon"
@@ -561,6 +591,7 @@ unstamp_if_missing "$IMG_STATIC_BASE" images-bases-
 unstamp_if_missing "$IMG_NET_BASE" images-bases-
 unstamp_if_missing "$IMG_NODE_ROOTFS" node-rootfs-
 unstamp_if_missing "$NODE_IMAGE" node-image-
+unstamp_if_missing "$KUBEADM_IMAGE" kubeadm-image-
 for i in "$IMG_BUSYBOX" "$IMG_NGINX" "$IMG_REDIS"; do unstamp_if_missing "$i" images-workload-; done
 
 want=("$@")
@@ -575,4 +606,4 @@ for s in "${steps[@]}"; do
 	fi
 	step "$name" "$fn"
 done
-log "all done in $(($(date +%s) - t_all))s: $NODE_IMAGE"
+log "all done in $(($(date +%s) - t_all))s: $NODE_IMAGE${kubeadm_mode:+ $KUBEADM_IMAGE}"
