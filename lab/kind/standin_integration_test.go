@@ -20,6 +20,7 @@ import (
 	"github.com/ckalab/ckalab/lab/dockercli"
 	"github.com/ckalab/ckalab/lab/images"
 	"github.com/ckalab/ckalab/lab/kind"
+	"github.com/ckalab/ckalab/lab/kubeadm"
 )
 
 // The stand-in node test runs the provider's node paths (listing through
@@ -170,6 +171,36 @@ func TestStandInNodes(t *testing.T) {
 		}
 		if st.Healthy || st.Components[2].Running || st.Components[2].Detail != "container exited" {
 			t.Errorf("status = %+v, want unhealthy with %s's container exited", st, w2)
+		}
+	})
+
+	t.Run("another lab's nodes", func(t *testing.T) {
+		// The kubeadm lab's nodes are a kind cluster too; its image's label
+		// says whose they are, and only that provider claims them.
+		other := cluster + "k"
+		name := other + "-control-plane"
+		docker(t, "run", "--detach", "--name", name, "--label", "io.x-k8s.kind.cluster="+other,
+			"--label", "io.x-k8s.kind.role=control-plane", "--label", kind.LabLabel+"="+kubeadm.LabValue,
+			image, "/bin/sleep", "600")
+		t.Cleanup(func() { _ = exec.Command("docker", "rm", "--force", "--volumes", name).Run() })
+		k := kind.New(lab.Dirs{State: t.TempDir(), Cache: t.TempDir()})
+		k.KindCluster = other
+		if st, err := k.Status(ctx); err != nil || st.Exists {
+			t.Errorf("kind lab status = %+v, %v; want none (the nodes are the kubeadm lab's)", st, err)
+		}
+		var otherLab *kind.OtherLabError
+		if _, err := k.Up(ctx, lab.NoProgress{}); !errors.As(err, &otherLab) || otherLab.Lab != kubeadm.LabValue {
+			t.Errorf("kind lab up = %v, want the kubeadm lab's cluster named", err)
+		}
+		kp := kubeadm.New(lab.Dirs{State: t.TempDir(), Cache: t.TempDir()})
+		kp.Nodes.KindCluster = other
+		if ok, err := kp.Nodes.Exists(ctx); !ok || err != nil {
+			t.Errorf("the kubeadm provider's view: exists %v, %v; want its own lab", ok, err)
+		}
+		// And the kind lab's unlabelled nodes are not the kubeadm lab's.
+		kp.Nodes.KindCluster = cluster
+		if st, err := kp.Status(ctx); err != nil || st.Exists {
+			t.Errorf("kubeadm status of the kind lab's nodes = %+v, %v; want none", st, err)
 		}
 	})
 
