@@ -160,7 +160,7 @@ func TestSimLabEndToEnd(t *testing.T) {
 
 	// The sim's provider opens no shells: ssh names the lab that runs.
 	r = h.expect(cli.ExitNoLab, "ssh", "ckalab-worker", "--", "true")
-	contains(t, "ssh on the sim", r.stderr, "ERROR: the sim lab has no nodes to log into; start a lab that has: ckalab lab up --provider kind\n")
+	contains(t, "ssh on the sim", r.stderr, "ERROR: the sim lab has no nodes to log into; start a lab that has: ckalab lab up --provider kind, or ckalab lab up --provider kubeadm\n")
 
 	// list marks every scenario runnable, but those that act inside nodes.
 	r = h.expect(cli.ExitOK, "list")
