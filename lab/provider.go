@@ -58,6 +58,9 @@ type UpResult struct {
 	Kubeconfig     *clientcmdapi.Config
 	KubeconfigPath string
 	ContextName    string
+	// Found says that the running lab's cluster was reached for the first
+	// time: one its learner built (the kubeadm lab), not one Up made.
+	Found bool
 }
 
 // Status describes a lab as its provider sees it.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -125,11 +126,13 @@ func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult,
 		// Once the learner's `kubeadm init` made admin.conf, the cluster
 		// becomes reachable from the host: the CLI adds its context and
 		// marks it as a lab.
+		_, statErr := os.Stat(p.kubeconfigPath())
 		cfg, err := p.adopt(ctx)
 		if err != nil || cfg == nil {
 			return lab.UpResult{AlreadyRunning: true, Info: p.Info()}, err
 		}
-		return lab.UpResult{AlreadyRunning: true, Info: p.clusterInfo(), Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: ContextName}, nil
+		return lab.UpResult{AlreadyRunning: true, Info: p.clusterInfo(), Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: ContextName,
+			Found: errors.Is(statErr, fs.ErrNotExist)}, nil
 	}
 	if err := p.Nodes.CheckImage(ctx, "build it once with `make kubeadm-image` (offline: the kind node image's files plus an apt repository of Kubernetes "+Versions+")"); err != nil {
 		return lab.UpResult{}, err

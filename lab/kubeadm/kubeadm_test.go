@@ -111,8 +111,11 @@ func TestUpAdoptsTheLearnersCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.AlreadyRunning || res.Kubeconfig == nil || res.ContextName != ContextName || !res.Info.Can(lab.CapAPI) {
-		t.Fatalf("result = %+v; want the running lab with the learner's cluster as %s, able to do what kind does", res, ContextName)
+	if !res.AlreadyRunning || res.Kubeconfig == nil || res.ContextName != ContextName || !res.Info.Can(lab.CapAPI) || !res.Found {
+		t.Fatalf("result = %+v; want the running lab with the learner's cluster found as %s, able to do what kind does", res, ContextName)
+	}
+	if again, err := p.Up(context.Background(), lab.NoProgress{}); err != nil || again.Found || again.Kubeconfig == nil {
+		t.Errorf("second up = %+v, %v; want the same cluster, not found anew", again, err)
 	}
 	saved, err := clientcmd.LoadFromFile(res.KubeconfigPath)
 	if err != nil || saved.Clusters[ContextName].Server != "https://127.0.0.1:40555" {

@@ -82,12 +82,18 @@ func (a *app) labUp(ctx context.Context, p lab.Provider) error {
 		if err != nil {
 			return fmt.Errorf("the %s lab runs, but its marker could not be checked: %w", p.Name(), err)
 		}
-		if restored {
+		switch {
+		case res.Found:
+			fmt.Fprintf(io.ErrOut, "%s Found the cluster you built on the %s lab's nodes; it is now a ckalab lab.\n", c.SuccessIcon(), p.Name())
+			restored = false // marked for the first time, and its context is new
+		case restored:
 			fmt.Fprintf(io.ErrOut, "%s The lab marker %s/%s was gone and is back: practice commands work again.\n", c.SuccessIcon(), lab.MarkerNamespace, lab.MarkerName)
 		}
 		// An earlier `lab up` may have been interrupted between making the
-		// lab and adding its context; then it is added now.
-		if has, err := uk.Has(res.ContextName); err != nil || has {
+		// lab and adding its context; then it is added now. A cluster found
+		// for the first time always replaces a context of its name: that
+		// one reached an earlier cluster.
+		if has, err := uk.Has(res.ContextName); !res.Found && (err != nil || has) {
 			if restored {
 				return nil
 			}
@@ -112,9 +118,12 @@ func (a *app) labUp(ctx context.Context, p lab.Provider) error {
 			fmt.Fprintf(io.ErrOut, "%s %v\n", c.Yellow("!"), err)
 		}
 	}
-	if res.AlreadyRunning {
+	switch {
+	case res.Found:
+		fmt.Fprintf(io.ErrOut, "kubectl now uses its context %s.\n", c.Bold(res.ContextName))
+	case res.AlreadyRunning:
 		fmt.Fprintf(io.ErrOut, "The %s lab is already running; its context %s was missing from your kubeconfig and is back. kubectl now uses it.\n", p.Name(), c.Bold(res.ContextName))
-	} else {
+	default:
 		fmt.Fprintf(io.ErrOut, "\n%s The %s lab is ready. kubectl now uses context %s.\n", c.SuccessIcon(), p.Name(), c.Bold(res.ContextName))
 	}
 	if prev != "" {
