@@ -7,10 +7,10 @@
 package kubeadm
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,13 +126,20 @@ func (p *Provider) Up(ctx context.Context, progress lab.Progress) (lab.UpResult,
 		// Once the learner's `kubeadm init` made admin.conf, the cluster
 		// becomes reachable from the host: the CLI adds its context and
 		// marks it as a lab.
-		_, statErr := os.Stat(p.kubeconfigPath())
+		// A cluster the lab has not reached before (the first, or one made
+		// anew after `kubeadm reset`: other keys) is found: its context
+		// replaces whatever the user's kubeconfig held under that name.
+		before, _ := os.ReadFile(p.kubeconfigPath())
 		cfg, err := p.adopt(ctx)
 		if err != nil || cfg == nil {
 			return lab.UpResult{AlreadyRunning: true, Info: p.Info()}, err
 		}
+		after, err := os.ReadFile(p.kubeconfigPath())
+		if err != nil {
+			return lab.UpResult{}, err
+		}
 		return lab.UpResult{AlreadyRunning: true, Info: p.clusterInfo(), Kubeconfig: cfg, KubeconfigPath: p.kubeconfigPath(), ContextName: ContextName,
-			Found: errors.Is(statErr, fs.ErrNotExist)}, nil
+			Found: !bytes.Equal(before, after)}, nil
 	}
 	if err := p.Nodes.CheckImage(ctx, "build it once with `make kubeadm-image` (offline: the kind node image's files plus an apt repository of Kubernetes "+Versions+")"); err != nil {
 		return lab.UpResult{}, err

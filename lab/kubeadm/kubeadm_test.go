@@ -117,6 +117,11 @@ func TestUpAdoptsTheLearnersCluster(t *testing.T) {
 	if again, err := p.Up(context.Background(), lab.NoProgress{}); err != nil || again.Found || again.Kubeconfig == nil {
 		t.Errorf("second up = %+v, %v; want the same cluster, not found anew", again, err)
 	}
+	// After `kubeadm reset` and a new init: other keys, found anew.
+	fc.Node(cpName).Results[adminCmd] = kindfake.Result{Stdout: strings.Replace(adminConf, "S0VZCg==", "TkVXCg==", 1)}
+	if anew, err := p.Up(context.Background(), lab.NoProgress{}); err != nil || !anew.Found {
+		t.Errorf("up after a new kubeadm init = %+v, %v; want the new cluster found", anew, err)
+	}
 	saved, err := clientcmd.LoadFromFile(res.KubeconfigPath)
 	if err != nil || saved.Clusters[ContextName].Server != "https://127.0.0.1:40555" {
 		t.Errorf("the lab's own kubeconfig: %v, %v", saved, err)
