@@ -65,6 +65,19 @@ func Fakes(c *lab.Cluster) (*kubefake.Clientset, *dynamicfake.FakeDynamicClient)
 	return c.Kube.(*kubefake.Clientset), c.Dynamic.(*dynamicfake.FakeDynamicClient)
 }
 
+// ToUnstructured is a typed object as the dynamic client returns it, for
+// code that reads objects of any kind: its apiVersion and kind are set
+// (from client-go's scheme when it has no TypeMeta). An object the scheme
+// does not know fails the test.
+func ToUnstructured(t testing.TB, obj runtime.Object) unstructured.Unstructured {
+	t.Helper()
+	_, u, err := bothForms(obj)
+	if err != nil {
+		t.Fatalf("fakelab: %v", err)
+	}
+	return *u
+}
+
 // bothForms returns an object as the typed clientset and as the dynamic
 // client store it (separate copies).
 func bothForms(o runtime.Object) (runtime.Object, *unstructured.Unstructured, error) {

@@ -11,52 +11,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckalab/ckalab/internal/fakelab"
 	"github.com/ckalab/ckalab/lab/explain"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 )
 
-const unschedulable = "0/3 nodes are available: 1 node(s) had untolerated taint {type: db}, 2 node(s) didn't match Pod's node affinity/selector."
-
 var t0 = time.Date(2026, time.March, 14, 15, 0, 0, 0, time.UTC)
-
-func pendingPod(ns, name string) *corev1.Pod {
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: k8stypes.UID("uid-" + name), Labels: map[string]string{"app": "web"}},
-		Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{
-			{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: unschedulable},
-		}},
-	}
-}
-
-func readyPod(ns, name string) *corev1.Pod {
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"app": "web"}},
-		Spec:       corev1.PodSpec{NodeName: "w1"},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{
-			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
-			{Type: corev1.PodReady, Status: corev1.ConditionTrue},
-		}},
-	}
-}
-
-func event(ns, pod, uid, typ, reason, msg string, at time.Time) *corev1.Event {
-	return &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%s.%d", pod, strings.ToLower(reason), at.UnixNano()), Namespace: ns},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: pod, UID: k8stypes.UID(uid)},
-		Type:           typ, Reason: reason, Message: msg,
-		LastTimestamp: metav1.NewTime(at),
-	}
-}
 
 func TestExplainPendingPod(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	p := pendingPod("shop", "scratch")
+	p := fakelab.PendingPod("shop", "scratch")
 	p.Spec.NodeSelector = map[string]string{"disk": "ssd"}
 	p.Spec.Tolerations = []corev1.Toleration{{Key: "tolerated", Operator: corev1.TolerationOpExists}}
 	node := func(name, disk string, taints ...corev1.Taint) *corev1.Node {
@@ -72,21 +41,21 @@ func TestExplainPendingPod(t *testing.T) {
 		node("w3", "ssd"),
 		node("w4", "hdd", corev1.Taint{Key: "type", Value: "web", Effect: corev1.TaintEffectNoSchedule}),
 		// The scheduler's event repeats the condition: said once.
-		event("shop", "scratch", "uid-scratch", corev1.EventTypeWarning, "FailedScheduling", unschedulable, t0),
-		event("shop", "scratch", "uid-scratch", corev1.EventTypeNormal, "Pulled", "not a warning", t0.Add(time.Minute)),
-		event("shop", "other", "uid-other", corev1.EventTypeWarning, "BackOff", "another pod's event", t0.Add(time.Minute)),
-		event("shop", "scratch", "uid-old", corev1.EventTypeWarning, "BackOff", "a former pod of the same name", t0.Add(time.Minute)),
+		fakelab.PodEvent("shop", "scratch", "uid-scratch", corev1.EventTypeWarning, "FailedScheduling", fakelab.UnschedulableMessage, t0),
+		fakelab.PodEvent("shop", "scratch", "uid-scratch", corev1.EventTypeNormal, "Pulled", "not a warning", t0.Add(time.Minute)),
+		fakelab.PodEvent("shop", "other", "uid-other", corev1.EventTypeWarning, "BackOff", "another pod's event", t0.Add(time.Minute)),
+		fakelab.PodEvent("shop", "scratch", "uid-old", corev1.EventTypeWarning, "BackOff", "a former pod of the same name", t0.Add(time.Minute)),
 	}
 	for i := 1; i <= 4; i++ {
-		objs = append(objs, event("shop", "scratch", "uid-scratch", corev1.EventTypeWarning, "FailedMount", fmt.Sprintf("mount failed %d", i), t0.Add(time.Duration(i)*time.Second)))
+		objs = append(objs, fakelab.PodEvent("shop", "scratch", "uid-scratch", corev1.EventTypeWarning, "FailedMount", fmt.Sprintf("mount failed %d", i), t0.Add(time.Duration(i)*time.Second)))
 	}
 	kube := fake.NewClientset(objs...)
-	got, err := explain.Pods(ctx, kube, []corev1.Pod{*p, *readyPod("shop", "fine")})
+	got, err := explain.Pods(ctx, kube, []corev1.Pod{*p, *fakelab.ReadyPod("shop", "fine")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
-		"pod shop/scratch is Pending: " + unschedulable,
+		"pod shop/scratch is Pending: " + fakelab.UnschedulableMessage,
 		"pod shop/scratch does not tolerate the taint type=db:NoSchedule of node w1",
 		"pod shop/scratch does not tolerate the taints a=1:NoSchedule, b:NoExecute of node w2",
 		// The latest three, oldest first.
@@ -102,7 +71,7 @@ func TestExplainPendingPod(t *testing.T) {
 func TestExplainCrashLoopAndLimits(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	crash := readyPod("shop", "crash")
+	crash := fakelab.ReadyPod("shop", "crash")
 	crash.Status.Conditions[1].Status = corev1.ConditionFalse
 	crash.Status.ContainerStatuses = []corev1.ContainerStatus{{
 		Name:                 "main",
@@ -113,12 +82,12 @@ func TestExplainCrashLoopAndLimits(t *testing.T) {
 		Ready: true,
 		State: corev1.ContainerState{Running: &corev1.ContainerStateRunning{}},
 	}}
-	pull := pendingPod("shop", "pull")
+	pull := fakelab.PendingPod("shop", "pull")
 	pull.Spec.NodeName = "w2"
 	pull.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}}
 	pull.Status.InitContainerStatuses = []corev1.ContainerStatus{{Name: "init", State: corev1.ContainerState{
 		Waiting: &corev1.ContainerStateWaiting{Reason: "ImagePullBackOff", Message: `Back-off pulling image "nginx:nope"`}}}}
-	done := readyPod("shop", "done")
+	done := fakelab.ReadyPod("shop", "done")
 	done.Status.Phase = corev1.PodSucceeded
 	done.Status.Conditions[1].Status = corev1.ConditionFalse
 
@@ -138,28 +107,15 @@ func TestExplainCrashLoopAndLimits(t *testing.T) {
 	// A handful of pods, then how many more.
 	var many []corev1.Pod
 	for i := range 8 {
-		many = append(many, *pendingPod("shop", fmt.Sprintf("p%d", i)))
+		many = append(many, *fakelab.PendingPod("shop", fmt.Sprintf("p%d", i)))
 	}
 	got, err = explain.Pods(ctx, kube, many)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 6 || got[0] != "pod shop/p0 is Pending: "+unschedulable || got[5] != "and 3 more pod(s)" {
+	if len(got) != 6 || got[0] != "pod shop/p0 is Pending: "+fakelab.UnschedulableMessage || got[5] != "and 3 more pod(s)" {
 		t.Errorf("reasons\n%s", strings.Join(got, "\n"))
 	}
-}
-
-// toUnstructured is what the dynamic client would return.
-func toUnstructured(t *testing.T, obj runtime.Object, apiVersion, kind string) unstructured.Unstructured {
-	t.Helper()
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := unstructured.Unstructured{Object: m}
-	u.SetAPIVersion(apiVersion)
-	u.SetKind(kind)
-	return u
 }
 
 func deleting() *metav1.Time { now := metav1.NewTime(t0); return &now }
@@ -206,19 +162,19 @@ func TestExplainDeletion(t *testing.T) {
 		obj  unstructured.Unstructured
 		want []string
 	}{
-		{toUnstructured(t, pv("pv-logs", "default", "logs"), "v1", "PersistentVolume"), []string{"PersistentVolume pv-logs is held by claim default/logs"}},
+		{fakelab.ToUnstructured(t, pv("pv-logs", "default", "logs")), []string{"PersistentVolume pv-logs is held by claim default/logs"}},
 		// The claim is gone: the controller is about to let the volume go.
-		{toUnstructured(t, pv("pv-old", "default", "gone"), "v1", "PersistentVolume"), []string{"PersistentVolume pv-old is waiting for finalizer kubernetes.io/pv-protection"}},
-		{toUnstructured(t, claim, "v1", "PersistentVolumeClaim"), []string{"PersistentVolumeClaim default/logs is used by pod default/writer"}},
-		{toUnstructured(t, ns, "v1", "Namespace"), []string{
+		{fakelab.ToUnstructured(t, pv("pv-old", "default", "gone")), []string{"PersistentVolume pv-old is waiting for finalizer kubernetes.io/pv-protection"}},
+		{fakelab.ToUnstructured(t, claim), []string{"PersistentVolumeClaim default/logs is used by pod default/writer"}},
+		{fakelab.ToUnstructured(t, ns), []string{
 			"Namespace shop: Some resources are remaining: persistentvolumeclaims. has 1 resource instances",
 			"Namespace shop: Some content in the namespace has finalizers remaining: kubernetes.io/pvc-protection in 1 resource instances",
 		}},
-		{toUnstructured(t, custom, "v1", "ConfigMap"), []string{
+		{fakelab.ToUnstructured(t, custom), []string{
 			"ConfigMap shop/cfg is waiting for finalizer example.com/keep",
 			"ConfigMap shop/cfg is waiting for its dependents to be deleted first (finalizer foregroundDeletion)",
 		}},
-		{toUnstructured(t, stopping, "v1", "Pod"), []string{"pod shop/slow is terminating: waiting for the kubelet on node w1 to stop it (grace period 30s)"}},
+		{fakelab.ToUnstructured(t, stopping), []string{"pod shop/slow is terminating: waiting for the kubelet on node w1 to stop it (grace period 30s)"}},
 	} {
 		got, err := explain.Deletion(ctx, kube, tc.obj)
 		if err != nil {
@@ -231,11 +187,3 @@ func TestExplainDeletion(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// withoutConditions is a Deployment whose pods the fake does not have.
-func withoutConditions(d unstructured.Unstructured, app string) unstructured.Unstructured {
-	c := *d.DeepCopy()
-	unstructured.RemoveNestedField(c.Object, "status")
-	_ = unstructured.SetNestedField(c.Object, app, "spec", "selector", "matchLabels", "app")
-	return c
-}

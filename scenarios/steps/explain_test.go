@@ -11,68 +11,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckalab/ckalab/internal/fakelab"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/scenarios/steps"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
-	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes/fake"
 )
-
-const unschedulable = "0/3 nodes are available: 1 node(s) had untolerated taint {type: db}, 2 node(s) didn't match Pod's node affinity/selector."
-
-var t0 = time.Date(2026, time.March, 14, 15, 0, 0, 0, time.UTC)
-
-func pendingPod(ns, name string) *corev1.Pod {
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: k8stypes.UID("uid-" + name), Labels: map[string]string{"app": "web"}},
-		Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{
-			{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: "Unschedulable", Message: unschedulable},
-		}},
-	}
-}
-
-func readyPod(ns, name string) *corev1.Pod {
-	return &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: map[string]string{"app": "web"}},
-		Spec:       corev1.PodSpec{NodeName: "w1"},
-		Status: corev1.PodStatus{Phase: corev1.PodRunning, Conditions: []corev1.PodCondition{
-			{Type: corev1.PodScheduled, Status: corev1.ConditionTrue},
-			{Type: corev1.PodReady, Status: corev1.ConditionTrue},
-		}},
-	}
-}
-
-func event(ns, pod, uid, typ, reason, msg string, at time.Time) *corev1.Event {
-	return &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%s.%d", pod, strings.ToLower(reason), at.UnixNano()), Namespace: ns},
-		InvolvedObject: corev1.ObjectReference{Kind: "Pod", Namespace: ns, Name: pod, UID: k8stypes.UID(uid)},
-		Type:           typ, Reason: reason, Message: msg,
-		LastTimestamp: metav1.NewTime(at),
-	}
-}
-
-// toUnstructured is what the dynamic client would return.
-func toUnstructured(t *testing.T, obj runtime.Object, apiVersion, kind string) unstructured.Unstructured {
-	t.Helper()
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u := unstructured.Unstructured{Object: m}
-	u.SetAPIVersion(apiVersion)
-	u.SetKind(kind)
-	return u
-}
 
 func TestExplainWait(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	stuck := pendingPod("shop", "web-1")
-	fine := readyPod("shop", "web-2")
-	stranger := pendingPod("shop", "other")
+	stuck := fakelab.PendingPod("shop", "web-1")
+	fine := fakelab.ReadyPod("shop", "web-2")
+	stranger := fakelab.PendingPod("shop", "other")
 	stranger.Labels = map[string]string{"app": "other"}
 	kube := fake.NewClientset(stuck, fine, stranger)
 	deploy := unstructured.Unstructured{Object: map[string]any{
@@ -96,7 +47,7 @@ func TestExplainWait(t *testing.T) {
 	}{
 		{"workload: its failing conditions and pods", wait("web", nil, "object.status.readyReplicas == 2"), []unstructured.Unstructured{deploy}, []string{
 			"Deployment shop/web: Available is False: Deployment does not have minimum availability.",
-			"pod shop/web-1 is Pending: " + unschedulable,
+			"pod shop/web-1 is Pending: " + fakelab.UnschedulableMessage,
 		}},
 		{"missing", wait("web", nil, "true"), nil, []string{"it does not exist"}},
 		{"fields the condition reads", wait("web", nil, "has(object.status.hard) && object.spec.replicas == 5 && object.spec.replicas > 0"),
@@ -130,9 +81,9 @@ func renamed(u unstructured.Unstructured, name string) unstructured.Unstructured
 
 func TestTimeoutErrorThroughStepError(t *testing.T) {
 	t.Parallel()
-	te := &steps.TimeoutError{What: "Pod shop/web", After: 3 * time.Second, Reasons: []string{"pod shop/web is Pending: " + unschedulable},
+	te := &steps.TimeoutError{What: "Pod shop/web", After: 3 * time.Second, Reasons: []string{"pod shop/web is Pending: " + fakelab.UnschedulableMessage},
 		Detail: "`object.status.phase == 'Running'` is false"}
-	if want := "still waiting after 3s for Pod shop/web: pod shop/web is Pending: " + unschedulable; te.Error() != want {
+	if want := "still waiting after 3s for Pod shop/web: pod shop/web is Pending: " + fakelab.UnschedulableMessage; te.Error() != want {
 		t.Errorf("error %q, want %q", te, want)
 	}
 	var err error = &steps.StepError{Step: 2, Action: "wait", Err: te}
@@ -145,7 +96,7 @@ func TestTimeoutErrorThroughStepError(t *testing.T) {
 		t.Errorf("the CEL expression is in the learner's message: %v", err)
 	}
 	te.Reasons = append(te.Reasons, "event of pod shop/web: Warning FailedMount: x")
-	if want := "still waiting after 3s for Pod shop/web:\n  - pod shop/web is Pending: " + unschedulable + "\n  - event of pod shop/web: Warning FailedMount: x"; te.Error() != want {
+	if want := "still waiting after 3s for Pod shop/web:\n  - pod shop/web is Pending: " + fakelab.UnschedulableMessage + "\n  - event of pod shop/web: Warning FailedMount: x"; te.Error() != want {
 		t.Errorf("error\n%s\nwant\n%s", te, want)
 	}
 }
