@@ -33,6 +33,7 @@ var builtinIDs = []string{
 	"netpol-deny-ingress",
 	"node-notready",
 	"quota-vs-limitrange",
+	"rbac-aggregate-view",
 	"rbac-deployer",
 	"service-no-endpoints",
 	"static-pod",
