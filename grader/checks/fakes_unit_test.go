@@ -12,6 +12,10 @@ package checks_test
 //	                                                                        unknown kind (an error, never a pass)
 //	absent           TestAbsentUnit           absent_unit_test.go           a (namespaced or cluster-scoped) object
 //	                                                                        still matches; an API error
+//	admits           TestAdmitsUnit           admits_unit_test.go           accepted when it should be refused;
+//	                                                                        refused for another reason; refused when
+//	                                                                        it should be accepted; no decision (an
+//	                                                                        error, never a pass); invalid specs
 //	canI             TestCanIUnit             cani_unit_test.go             too little access; too much access; the
 //	                                                                        service account is missing; API error
 //	ready            TestReadyUnit            ready_unit_test.go            not Ready / Pending; count; nodes,
@@ -111,6 +115,7 @@ import (
 var unitTestOf = map[string]func(*testing.T){
 	"match":           TestMatchUnit,
 	"absent":          TestAbsentUnit,
+	"admits":          TestAdmitsUnit,
 	"canI":            TestCanIUnit,
 	"ready":           TestReadyUnit,
 	"tolerates":       TestToleratesUnit,

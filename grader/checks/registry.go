@@ -13,6 +13,7 @@ func All() grader.CheckTypes {
 	kinds := []grader.CheckType{
 		{Name: "match", Summary: "an object exists and matches a partial object and CEL expressions", DefaultTimeout: 5 * time.Second, New: newMatch},
 		{Name: "absent", Summary: "no object exists, or none matches", DefaultTimeout: 5 * time.Second, New: newAbsent},
+		{Name: "admits", Summary: "the API server accepts, or refuses for a given reason, a dry-run create of an object (Pod Security, quotas, limit ranges, admission policies decide; nothing is stored)", DefaultTimeout: 5 * time.Second, New: newAdmits},
 		{Name: "canI", Summary: "the API server's RBAC decision for a user, group or service account", DefaultTimeout: 3 * time.Second, New: newCanI},
 		{Name: "ready", Summary: "the pods of a selector are Ready, optionally on given nodes, in a given number, and without a restart over a window", DefaultTimeout: 20 * time.Second, New: newReady},
 		{Name: "tolerates", Summary: "a pod (or pod template) tolerates a taint, judged as the scheduler judges it", DefaultTimeout: 5 * time.Second, New: newTolerates},

@@ -19,7 +19,7 @@ import (
 var builtinIDs = []string{
 	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "drain-worker", "etcd-backup", "etcd-restore",
 	"kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
-	"netpol-deny-ingress", "node-notready", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-deployer",
+	"netpol-deny-ingress", "node-notready", "pod-security-restricted", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-deployer",
 	"service-no-endpoints", "static-pod", "taint-toleration",
 }
 
@@ -151,7 +151,7 @@ func TestScenarioValidate(t *testing.T) {
 				file + `:19: checks[0].points: got 0, want 1 or more`,
 				file + `:19: checks[0].title: required: one line saying what is checked`,
 				file + `:26: checks[1].id: duplicate id "first"`,
-				file + `:29: checks[1].frobnicate: unknown field (check kinds: absent, answerFile, canI, componentHealth, etcdSnapshot, match, metrics, nodeCommand, nodeFile, podExec, podLogs, ready, staticPod, tolerates, traffic)`,
+				file + `:29: checks[1].frobnicate: unknown field (check kinds: absent, admits, answerFile, canI, componentHealth, etcdSnapshot, match, metrics, nodeCommand, nodeFile, podExec, podLogs, ready, staticPod, tolerates, traffic)`,
 				file + `:34: solution.steps[0]: no action: want one of apply, patch, delete, wait, drain, taint, writeFile, nodeFile, nodeService, nodeCommand`,
 			}
 			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
