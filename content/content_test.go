@@ -28,6 +28,7 @@ var expectedLessons = []struct {
 	{"etcd-backup-restore", "cluster-architecture", []string{"etcd-backup", "etcd-restore"}},
 	{"node-troubleshooting", "troubleshooting", []string{"kubelet-broken"}},
 	{"metrics-server", "troubleshooting", []string{"metrics-server"}},
+	{"pod-security", "workloads-and-scheduling", []string{"pod-security-restricted"}},
 	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints"}},
 }
 

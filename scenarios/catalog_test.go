@@ -32,6 +32,7 @@ var builtinIDs = []string{
 	"netpol-cross-namespace",
 	"netpol-deny-ingress",
 	"node-notready",
+	"pod-security-restricted",
 	"quota-vs-limitrange",
 	"rbac-aggregate-view",
 	"rbac-deployer",
