@@ -33,6 +33,7 @@ var builtinIDs = []string{
 	"netpol-deny-ingress",
 	"node-notready",
 	"pod-security-restricted",
+	"priority-preemption",
 	"quota-vs-limitrange",
 	"rbac-aggregate-view",
 	"rbac-deployer",
