@@ -29,6 +29,7 @@ var expectedLessons = []struct {
 	{"node-troubleshooting", "troubleshooting", []string{"kubelet-broken"}},
 	{"metrics-server", "troubleshooting", []string{"metrics-server"}},
 	{"pod-security", "workloads-and-scheduling", []string{"pod-security-restricted"}},
+	{"priority-preemption", "workloads-and-scheduling", []string{"priority-preemption"}},
 	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints"}},
 }
 

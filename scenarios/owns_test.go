@@ -97,6 +97,7 @@ func TestBuiltinConflicts(t *testing.T) {
 		{A: "daemonset-everywhere", B: "static-pod", Shared: []string{uses(w1, "daemonset-everywhere"), uses(w2, "daemonset-everywhere")}},
 		{A: "daemonset-everywhere", B: "taint-toleration", Shared: []string{uses(w1, "daemonset-everywhere")}},
 		{A: "drain-worker", B: "metrics-server", Shared: []string{uses(w1, "metrics-server")}},
+		{A: "drain-worker", B: "priority-preemption", Shared: []string{uses(w1, "priority-preemption")}},
 		{A: "drain-worker", B: "static-pod", Shared: []string{w1}},
 		{A: "drain-worker", B: "taint-toleration", Shared: []string{w1}},
 		{A: "etcd-restore", B: "metrics-server", Shared: []string{uses(cp, "metrics-server")}},
@@ -107,6 +108,8 @@ func TestBuiltinConflicts(t *testing.T) {
 		{A: "metrics-server", B: "static-pod", Shared: []string{uses(w1, "metrics-server"), uses(w2, "metrics-server")}},
 		{A: "metrics-server", B: "taint-toleration", Shared: []string{uses(w1, "metrics-server")}},
 		{A: "node-notready", B: "static-pod", Shared: []string{w2}},
+		{A: "priority-preemption", B: "static-pod", Shared: []string{uses(w1, "priority-preemption")}},
+		{A: "priority-preemption", B: "taint-toleration", Shared: []string{uses(w1, "priority-preemption")}},
 		{A: "static-pod", B: "taint-toleration", Shared: []string{w1}},
 	}
 	if !slices.EqualFunc(got, want, func(x, y scenarios.Conflict) bool {
