@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ckalab/ckalab/grader"
+	"github.com/ckalab/ckalab/grader/match"
 	"github.com/ckalab/ckalab/internal/yamlx"
 	"gopkg.in/yaml.v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,6 +29,11 @@ type admitsSpec struct {
 	Namespace string `yaml:"namespace"`
 	// Expect is "allowed" or "denied".
 	Expect string `yaml:"expect"`
+	// Result, for allowed, is a partial object (grader/match rules) the
+	// object must match as admission returns it: what mutating admission
+	// and defaulting made of it (the default StorageClass, a LimitRange's
+	// default requests, a webhook's labels).
+	Result map[string]any `yaml:"result"`
 	// Reason, required for denied, is text the refusal must contain (any
 	// case): "PodSecurity", "exceeded quota". A refusal for another reason
 	// (a namespace being deleted, an invalid object) does not count.
@@ -48,6 +54,8 @@ func newAdmits(body *yaml.Node, path string) (grader.Check, yamlx.Problems) {
 		ps.Add(body, yamlx.Join(path, "expect"), "got %q, want allowed or denied", c.spec.Expect)
 	}
 	switch {
+	case c.spec.Result != nil && c.spec.Expect != "allowed":
+		ps.Add(body, yamlx.Join(path, "result"), "only an admitted object has a result")
 	case c.spec.Reason != "" && c.spec.Expect != "denied":
 		ps.Add(body, yamlx.Join(path, "reason"), "only a denial has a reason")
 	case c.spec.Reason == "" && c.spec.Expect == "denied":
@@ -125,14 +133,24 @@ func (c *admitsCheck) Observe(ctx context.Context, env *grader.Env) grader.Obser
 		}
 		client = res.Namespace(ns)
 	}
-	_, err = client.Create(ctx, c.obj.DeepCopy(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	got, err := client.Create(ctx, c.obj.DeepCopy(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	switch {
 	case err == nil:
 		obs.Actual = "accepted"
-		obs.Passed = c.spec.Expect == "allowed"
-		if !obs.Passed {
+		if c.spec.Expect == "denied" {
 			obs.Problems = []string{fmt.Sprintf("the API server accepts %s: nothing refuses it", c.describe())}
+			return obs
 		}
+		if c.spec.Result != nil {
+			obs.Expected += ", as " + match.Render(c.spec.Result)
+			for _, p := range match.Subset(c.spec.Result, got.Object, match.Options{}) {
+				obs.Problems = append(obs.Problems, "as admitted: "+p)
+			}
+			if len(obs.Problems) > 0 {
+				obs.Actual = "accepted, but " + strings.Join(obs.Problems, "; ")
+			}
+		}
+		obs.Passed = len(obs.Problems) == 0
 	case apierrors.IsForbidden(err) || apierrors.IsInvalid(err):
 		// Admission refuses with Forbidden (Pod Security, quotas, limit
 		// ranges, webhooks), validation and admission policies with Invalid.

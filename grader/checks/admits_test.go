@@ -78,6 +78,12 @@ object: |
 	wantProblem(t, mustFailNow(t, build(t, "admits", spec("denied", "exceeded quota", "{}", privilegedSC)), env),
 		`not for the reason asked ("exceeded quota")`)
 
+	// What admission makes of an object: a claim that names no class gets
+	// the lab's default StorageClass, standard.
+	claim := fmt.Sprintf("expect: allowed\nnamespace: %s\nresult: {spec: {storageClassName: %%s}}\nobject: |\n  apiVersion: v1\n  kind: PersistentVolumeClaim\n  metadata: {name: data}\n  spec:\n    accessModes: [ReadWriteOnce]\n    resources: {requests: {storage: 1Gi}}\n", ns)
+	mustPass(t, build(t, "admits", fmt.Sprintf(claim, "standard")), env, time.Second)
+	wantProblem(t, mustFailNow(t, build(t, "admits", fmt.Sprintf(claim, "fast")), env), "as admitted: spec.storageClassName")
+
 	pods, err := c.Kube.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{})
 	if err != nil || len(pods.Items) != 0 {
 		t.Errorf("pods after the dry runs: %v, %v; want none stored", pods, err)

@@ -19,6 +19,8 @@ import (
 // (Pod Security, quotas) is in admits_test.go (sim).
 type fakeAdmission struct {
 	err error
+	// mutate, when set, changes the object as mutating admission would.
+	mutate func(obj runtime.Object)
 
 	mu      sync.Mutex
 	dryRuns [][]string
@@ -36,7 +38,11 @@ func (a *fakeAdmission) react(action clienttesting.Action) (bool, runtime.Object
 	if a.err != nil {
 		return true, nil, a.err
 	}
-	return true, ca.GetObject(), nil
+	obj := ca.GetObject().DeepCopyObject()
+	if a.mutate != nil {
+		a.mutate(obj)
+	}
+	return true, obj, nil
 }
 
 const admitsPrivilegedPod = `
@@ -116,10 +122,25 @@ object: |
 		unitWantContains(t, "actual", obs.Actual, "error: ")
 	})
 
+	t.Run("result: what admission made of the object", func(t *testing.T) {
+		l, a := admitsUnitLab(t, nil)
+		a.mutate = func(obj runtime.Object) {
+			obj.(metav1.Object).SetLabels(map[string]string{"defaulted": "by-admission"})
+		}
+		withResult := func(value string) string {
+			return allowed + "result: {metadata: {labels: {defaulted: " + value + "}}}\n"
+		}
+		obs := unitPass(t, build(t, "admits", withResult("by-admission")), l.Env)
+		unitWantContains(t, "expected", obs.Expected, "as ")
+		obs = unitFail(t, build(t, "admits", withResult("other")), l.Env, "as admitted: metadata.labels.defaulted")
+		unitWantContains(t, "actual", obs.Actual, "accepted, but")
+	})
+
 	t.Run("invalid specs", func(t *testing.T) {
 		unitWantInvalid(t, "admits", "expect: maybe\nobject: 'apiVersion: v1\n  kind: Pod'\n", "want allowed or denied")
 		unitWantInvalid(t, "admits", "expect: denied\nobject: 'apiVersion: v1\n  kind: Pod'\n", "required for denied")
 		unitWantInvalid(t, "admits", "expect: allowed\nreason: x\nobject: 'apiVersion: v1\n  kind: Pod'\n", "only a denial has a reason")
+		unitWantInvalid(t, "admits", "expect: denied\nreason: x\nresult: {a: 1}\nobject: 'apiVersion: v1\n  kind: Pod'\n", "only an admitted object has a result")
 		unitWantInvalid(t, "admits", "expect: allowed\n", "required: the manifest of one object")
 		unitWantInvalid(t, "admits", "expect: allowed\nobject: |\n  kind: Pod\n", "needs apiVersion and kind")
 		unitWantInvalid(t, "admits", "expect: allowed\nobject: |\n  apiVersion: v1\n  kind: Pod\n  ---\n  apiVersion: v1\n  kind: Pod\n", "one object only")

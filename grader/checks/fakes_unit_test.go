@@ -14,8 +14,9 @@ package checks_test
 //	                                                                        still matches; an API error
 //	admits           TestAdmitsUnit           admits_unit_test.go           accepted when it should be refused;
 //	                                                                        refused for another reason; refused when
-//	                                                                        it should be accepted; no decision (an
-//	                                                                        error, never a pass); invalid specs
+//	                                                                        it should be accepted; admitted as other
+//	                                                                        than result; no decision (an error,
+//	                                                                        never a pass); invalid specs
 //	canI             TestCanIUnit             cani_unit_test.go             too little access; too much access; the
 //	                                                                        service account is missing; API error
 //	ready            TestReadyUnit            ready_unit_test.go            not Ready / Pending; count; nodes,
