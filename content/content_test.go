@@ -17,7 +17,7 @@ var expectedLessons = []struct {
 	{"taints-and-tolerations", "workloads-and-scheduling", []string{"taint-toleration"}},
 	{"quota-limitrange-resources", "workloads-and-scheduling", []string{"quota-vs-limitrange"}},
 	{"rbac", "cluster-architecture", []string{"rbac-deployer", "rbac-aggregate-view"}},
-	{"storage-local-volumes", "storage", []string{"local-storage"}},
+	{"storage-local-volumes", "storage", []string{"local-storage", "default-storageclass"}},
 	{"daemonsets", "workloads-and-scheduling", []string{"daemonset-everywhere"}},
 	{"cordon-and-drain", "cluster-architecture", []string{"drain-worker"}},
 	{"kubeconfig", "cluster-architecture", []string{"kubeconfig-context"}},

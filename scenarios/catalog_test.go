@@ -21,6 +21,7 @@ var builtinIDs = []string{
 	"controlplane-broken",
 	"crictl-inspect",
 	"daemonset-everywhere",
+	"default-storageclass",
 	"drain-worker",
 	"etcd-backup",
 	"etcd-restore",

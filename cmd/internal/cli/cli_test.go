@@ -17,7 +17,7 @@ import (
 
 // The built-in scenarios, as `ckalab list` orders them.
 var builtinIDs = []string{
-	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "drain-worker", "etcd-backup", "etcd-restore",
+	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "default-storageclass", "drain-worker", "etcd-backup", "etcd-restore",
 	"kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
 	"netpol-deny-ingress", "node-notready", "pod-security-restricted", "priority-preemption", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-deployer",
 	"service-no-endpoints", "static-pod", "taint-toleration",
@@ -315,7 +315,7 @@ func TestListAndShowWithoutLab(t *testing.T) {
 
 	r = h.expect(cli.ExitOK, "list", "--domain", "storage", "-o", "json")
 	entries = nil
-	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 1 || entries[0]["id"] != "local-storage" {
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 2 || entries[0]["id"] != "default-storageclass" || entries[1]["id"] != "local-storage" {
 		t.Errorf("list --domain storage: %v %v\n%s", entries, err, r.stdout)
 	}
 

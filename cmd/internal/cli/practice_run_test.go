@@ -14,8 +14,9 @@ func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
 	if err := runList(context.Background(), &listOptions{app: r.app, labInfo: apiless, Output: "table", Domain: "storage"}); err != nil {
 		t.Fatal(err)
 	}
-	want := "ID              DOMAIN    DIFFICULTY   TIME   POINTS   THIS LAB      TITLE\n" +
-		"local-storage   storage   medium       10m    10       ✗ needs api   A local PersistentVolume behind a no-provisioner StorageClass\n"
+	want := "ID                     DOMAIN    DIFFICULTY   TIME   POINTS   THIS LAB      TITLE\n" +
+		"default-storageclass   storage   easy         6m     8        ✗ needs api   A new default StorageClass that keeps its volumes\n" +
+		"local-storage          storage   medium       10m    10       ✗ needs api   A local PersistentVolume behind a no-provisioner StorageClass\n"
 	if r.out.String() != want {
 		t.Errorf("list --domain storage on a lab without api:\n%s\nwant\n%s", r.out, want)
 	}
