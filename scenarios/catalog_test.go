@@ -39,6 +39,7 @@ var builtinIDs = []string{
 	"rbac-aggregate-view",
 	"rbac-deployer",
 	"service-no-endpoints",
+	"serviceaccount-no-token",
 	"static-pod",
 	"taint-toleration",
 }
