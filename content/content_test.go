@@ -16,7 +16,7 @@ var expectedLessons = []struct {
 }{
 	{"taints-and-tolerations", "workloads-and-scheduling", []string{"taint-toleration"}},
 	{"quota-limitrange-resources", "workloads-and-scheduling", []string{"quota-vs-limitrange"}},
-	{"rbac", "cluster-architecture", []string{"rbac-deployer", "rbac-aggregate-view", "serviceaccount-no-token"}},
+	{"rbac", "cluster-architecture", []string{"rbac-deployer", "rbac-cluster-reader", "rbac-aggregate-view", "serviceaccount-no-token"}},
 	{"storage-local-volumes", "storage", []string{"local-storage", "default-storageclass"}},
 	{"daemonsets", "workloads-and-scheduling", []string{"daemonset-everywhere"}},
 	{"cordon-and-drain", "cluster-architecture", []string{"drain-worker"}},

@@ -37,6 +37,7 @@ var builtinIDs = []string{
 	"priority-preemption",
 	"quota-vs-limitrange",
 	"rbac-aggregate-view",
+	"rbac-cluster-reader",
 	"rbac-deployer",
 	"service-no-endpoints",
 	"serviceaccount-no-token",

@@ -19,7 +19,7 @@ import (
 var builtinIDs = []string{
 	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "default-storageclass", "drain-worker", "etcd-backup", "etcd-restore",
 	"kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
-	"netpol-deny-ingress", "node-notready", "pod-security-restricted", "priority-preemption", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-deployer",
+	"netpol-deny-ingress", "node-notready", "pod-security-restricted", "priority-preemption", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-cluster-reader", "rbac-deployer",
 	"service-no-endpoints", "serviceaccount-no-token", "static-pod", "taint-toleration",
 }
 
@@ -248,7 +248,7 @@ func TestLearn(t *testing.T) {
 	if n := strings.Count(r.stdout, "# RBAC with Roles, ClusterRoles and bindings"); n != 1 {
 		t.Errorf("learn rbac: the title appears %d times, want once", n)
 	}
-	contains(t, "learn rbac", r.stdout, "kubectl auth can-i", "\nPractise: ckalab start rbac-deployer | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token\n")
+	contains(t, "learn rbac", r.stdout, "kubectl auth can-i", "\nPractise: ckalab start rbac-deployer | ckalab start rbac-cluster-reader | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token\n")
 
 	r = h.expect(cli.ExitError, "learn", "nope")
 	if r.stdout != "" {

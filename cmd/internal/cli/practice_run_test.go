@@ -78,7 +78,7 @@ func TestRunLearn(t *testing.T) {
 	if err := runLearn(context.Background(), &learnOptions{app: r.app, Topic: new("rbac"), Output: "text"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(r.out.String(), "# RBAC with Roles, ClusterRoles and bindings\n\n") || !strings.HasSuffix(r.out.String(), "\nPractise: ckalab start rbac-deployer | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token\n") {
+	if !strings.HasPrefix(r.out.String(), "# RBAC with Roles, ClusterRoles and bindings\n\n") || !strings.HasSuffix(r.out.String(), "\nPractise: ckalab start rbac-deployer | ckalab start rbac-cluster-reader | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token\n") {
 		t.Errorf("learn rbac:\n%s", r.out)
 	}
 
