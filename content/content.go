@@ -53,6 +53,9 @@ type Lesson struct {
 	Domain    string   `json:"domain"`    // one of Domains()
 	Scenarios []string `json:"scenarios"` // ids of linked practice scenarios; never nil
 	Body      string   `json:"body"`      // markdown after the front matter
+	// Lang is the language of Title, Summary and Body ("en", "fr"): set
+	// by GetIn and LessonsIn.
+	Lang string `json:"lang,omitempty"`
 }
 
 // Domains returns the CKA curriculum domains a lesson can belong to, in

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ckalab/ckalab/content"
@@ -15,6 +16,8 @@ type learnOptions struct {
 	// Topic is nil to list the lessons.
 	Topic  *string
 	Output string
+	// Lang is the lessons' language; "" picks it from the environment.
+	Lang string
 }
 
 func (a *app) learnCommand() *cobra.Command {
@@ -22,6 +25,10 @@ func (a *app) learnCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:               "learn [<topic>]",
 		Short:             "Read a short lesson (without a topic: list them)",
+		Long: `Read a short lesson, or list them. Lessons are in English, some also in French: the
+language comes from --lang, else from LC_ALL, LC_MESSAGES or LANG (fr_FR.UTF-8 gives
+French); a lesson without a translation is shown in English. Task texts stay in
+English, as on the exam.`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: completeLessons,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -30,7 +37,35 @@ func (a *app) learnCommand() *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &opts.Output, "text", "json")
+	cmd.Flags().StringVar(&opts.Lang, "lang", "", "language of the lessons: "+strings.Join(content.Languages(), ", ")+" (default: from LC_ALL, LC_MESSAGES, LANG)")
+	_ = cmd.RegisterFlagCompletionFunc("lang", cobra.FixedCompletions(content.Languages(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
+}
+
+// lessonLanguage is the language lessons are shown in: --lang, else the
+// first locale variable set (LC_ALL, LC_MESSAGES, LANG, as gettext reads
+// them) when lessons exist in its language, else English.
+func lessonLanguage(flag string, getenv func(string) string) (string, error) {
+	if flag != "" {
+		if !slices.Contains(content.Languages(), flag) {
+			return "", usageError("--lang %q: lessons exist in %s", flag, strings.Join(content.Languages(), ", "))
+		}
+		return flag, nil
+	}
+	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		locale := getenv(v)
+		if locale == "" {
+			continue
+		}
+		lang, _, _ := strings.Cut(locale, "_")
+		lang, _, _ = strings.Cut(lang, ".")
+		lang, _, _ = strings.Cut(lang, "@")
+		if slices.Contains(content.Languages(), strings.ToLower(lang)) {
+			return strings.ToLower(lang), nil
+		}
+		return content.English, nil
+	}
+	return content.English, nil
 }
 
 func completeLessons(_ *cobra.Command, args []string, _ string) ([]string, cobra.ShellCompDirective) {
@@ -53,10 +88,17 @@ func runLearn(_ context.Context, opts *learnOptions) error {
 	}
 	a := opts.app
 	io := a.env.IO
+	lang, err := lessonLanguage(opts.Lang, a.env.Getenv)
+	if err != nil {
+		return err
+	}
 	if opts.Topic != nil {
-		l, err := content.Get(*opts.Topic)
+		l, err := content.GetIn(*opts.Topic, lang)
 		if err != nil {
 			return err
+		}
+		if l.Lang != lang {
+			fmt.Fprintf(io.ErrOut, "No %s version of this lesson yet; here it is in English.\n", lang)
 		}
 		return a.render(opts.Output, l, func() error {
 			// Lesson bodies open with their own "# Title" heading; print it once.
@@ -71,7 +113,7 @@ func runLearn(_ context.Context, opts *learnOptions) error {
 			return nil
 		})
 	}
-	ls, err := content.Lessons()
+	ls, err := content.LessonsIn(lang)
 	if err != nil {
 		return err
 	}

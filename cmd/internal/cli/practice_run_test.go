@@ -173,3 +173,63 @@ func TestRunChecksItsOptionsBeforeTheLab(t *testing.T) {
 		t.Errorf("usage errors printed: stdout %q, stderr %q", r.out, r.errOut)
 	}
 }
+
+// The lessons' language: --lang, else LC_ALL, LC_MESSAGES, LANG; English
+// where a lesson has no translation, saying so.
+func TestRunLearnLanguages(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name   string
+		env    map[string]string
+		flag   string
+		topic  string
+		want   string // start of stdout
+		stderr string
+	}{
+		{"LANG fr_FR.UTF-8", map[string]string{"LANG": "fr_FR.UTF-8"}, "", "pod-security", "# L'admission Pod Security\n", ""},
+		{"LC_MESSAGES wins over LANG", map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "fr_CA"}, "", "pod-security", "# L'admission Pod Security\n", ""},
+		{"LC_ALL wins over both", map[string]string{"LANG": "fr_FR.UTF-8", "LC_ALL": "C"}, "", "pod-security", "# Pod Security admission\n", ""},
+		{"--lang wins over the environment", map[string]string{"LANG": "fr_FR.UTF-8"}, "en", "pod-security", "# Pod Security admission\n", ""},
+		{"a language lessons are not written in", map[string]string{"LANG": "de_DE.UTF-8"}, "", "pod-security", "# Pod Security admission\n", ""},
+		{"no translation yet", map[string]string{"LANG": "fr_FR.UTF-8"}, "", "rbac", "# RBAC with Roles, ClusterRoles and bindings\n", "No fr version of this lesson yet; here it is in English.\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRunApp(t)
+			for k, v := range tc.env {
+				r.vars[k] = v
+			}
+			if err := runLearn(ctx, &learnOptions{app: r.app, Topic: new(tc.topic), Output: "text", Lang: tc.flag}); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(r.out.String(), tc.want) || r.errOut.String() != tc.stderr {
+				t.Errorf("stdout starts %q, stderr %q; want %q, %q", firstLine(r.out.String()), r.errOut, tc.want, tc.stderr)
+			}
+		})
+	}
+
+	r := newRunApp(t)
+	err := runLearn(ctx, &learnOptions{app: r.app, Topic: new("rbac"), Output: "text", Lang: "de"})
+	if wantExit(t, "learn --lang de", err, ExitUsage); err == nil || !strings.Contains(err.Error(), "lessons exist in en, fr") {
+		t.Errorf("learn --lang de: %v", err)
+	}
+
+	// The list: translated titles where there are some.
+	r = newRunApp(t)
+	if err := runLearn(ctx, &learnOptions{app: r.app, Output: "json", Lang: "fr"}); err != nil {
+		t.Fatal(err)
+	}
+	var lessons []struct{ Slug, Title, Lang string }
+	decodeJSON(t, "learn --lang fr -o json", r.out.Bytes(), &lessons)
+	byslug := map[string]string{}
+	for _, l := range lessons {
+		byslug[l.Slug] = l.Lang + ": " + l.Title
+	}
+	if byslug["pod-security"] != "fr: L'admission Pod Security" || byslug["rbac"] != "en: RBAC with Roles, ClusterRoles and bindings" {
+		t.Errorf("learn --lang fr -o json: %v", byslug)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
