@@ -33,8 +33,9 @@ type listOptions struct {
 	// labInfo is the reachable lab (app.labInfo), nil without one.
 	labInfo func(context.Context) *lab.Info
 
-	Output string
-	Domain string
+	Output   string
+	Domain   string
+	Coverage bool
 }
 
 func (a *app) listCommand() *cobra.Command {
@@ -42,11 +43,15 @@ func (a *app) listCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the scenarios, marking those the current lab cannot run",
+		Long: `List the scenarios, marking those the current lab cannot run. --coverage lists instead
+every line of the CKA curriculum with the scenarios that practise it, by domain, and how
+many lines have none.`,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runList(cmd.Context(), opts) },
 	}
 	outputFlag(cmd, &opts.Output, "table", "json")
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "only this CKA domain")
+	cmd.Flags().BoolVar(&opts.Coverage, "coverage", false, "the curriculum's lines and the scenarios for each")
 	_ = cmd.RegisterFlagCompletionFunc("domain", cobra.FixedCompletions(cka.Names(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -64,6 +69,9 @@ func runList(ctx context.Context, opts *listOptions) error {
 	info := opts.labInfo(ctx)
 	if _, ok := scenarios.DomainWeights()[opts.Domain]; opts.Domain != "" && !ok {
 		return usageError("--domain %q: want one of %s", opts.Domain, strings.Join(cka.Names(), ", "))
+	}
+	if opts.Coverage {
+		return a.listCoverage(all, opts)
 	}
 	var entries []listEntry
 	for _, s := range all {
@@ -105,4 +113,40 @@ func (a *app) printList(entries []listEntry, withLab bool) error {
 		fmt.Fprintln(a.env.IO.ErrOut, c.Faint("(no lab reachable: 'this lab' is unknown; start one with `ckalab lab up`)"))
 	}
 	return nil
+}
+
+// listCoverage prints the curriculum's lines with their scenarios, and a
+// summary: how many lines have none, or only one.
+func (a *app) listCoverage(all []*scenarios.Scenario, opts *listOptions) error {
+	var lines []scenarios.CoverageLine
+	for _, l := range scenarios.Coverage(all) {
+		if opts.Domain == "" || l.Domain == opts.Domain {
+			lines = append(lines, l)
+		}
+	}
+	return a.render(opts.Output, lines, func() error {
+		io := a.env.IO
+		c := io.Colors()
+		rows := make([][]string, 0, len(lines))
+		var uncovered, once, count int
+		for _, l := range lines {
+			n := len(l.Scenarios)
+			mark := c.SuccessIcon()
+			switch n {
+			case 0:
+				mark = c.FailureIcon()
+				uncovered++
+			case 1:
+				once++
+			}
+			count += n
+			rows = append(rows, []string{l.Domain, mark + " " + l.Competency, strconv.Itoa(n), strings.Join(l.Scenarios, ", ")})
+		}
+		if err := table(io.Out, []string{"domain", "curriculum line", "scenarios", "ids"}, rows); err != nil {
+			return err
+		}
+		fmt.Fprintf(io.ErrOut, "%d of %d curriculum lines covered (%d by one scenario only); %d scenarios\n",
+			len(lines)-uncovered, len(lines), once, count)
+		return nil
+	})
 }

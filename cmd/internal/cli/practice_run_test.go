@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -232,4 +233,46 @@ func TestRunLearnLanguages(t *testing.T) {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// list --coverage: every curriculum line, with the built-in scenarios that
+// practise it, and a summary on stderr.
+func TestRunListCoverage(t *testing.T) {
+	r := newRunApp(t)
+	if err := runList(context.Background(), &listOptions{app: r.app, labInfo: noLabHere, Output: "json", Coverage: true}); err != nil {
+		t.Fatal(err)
+	}
+	var lines []struct {
+		Domain, Competency string
+		Scenarios          []string
+	}
+	decodeJSON(t, "list --coverage -o json", r.out.Bytes(), &lines)
+	if len(lines) != 27 {
+		t.Fatalf("%d lines, want the curriculum's 27", len(lines))
+	}
+	total := 0
+	for _, l := range lines {
+		total += len(l.Scenarios)
+		if l.Competency == "Define and enforce Network Policies" && !slices.Equal(l.Scenarios, []string{"netpol-cross-namespace", "netpol-deny-ingress"}) {
+			t.Errorf("%s: %q", l.Competency, l.Scenarios)
+		}
+	}
+	all, err := r.app.allScenarios()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != len(all) {
+		t.Errorf("%d scenarios over the lines, want every built-in one once (%d)", total, len(all))
+	}
+
+	r = newRunApp(t)
+	if err := runList(context.Background(), &listOptions{app: r.app, labInfo: noLabHere, Output: "table", Coverage: true, Domain: "storage"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(r.out.String(), "\n"); n != 4 {
+		t.Errorf("list --coverage --domain storage: %d lines, want a header and storage's 3:\n%s", n, r.out)
+	}
+	if !strings.Contains(r.errOut.String(), " of 3 curriculum lines covered") {
+		t.Errorf("stderr %q: want the summary", r.errOut)
+	}
 }
