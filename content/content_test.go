@@ -30,6 +30,7 @@ var expectedLessons = []struct {
 	{"metrics-server", "troubleshooting", []string{"metrics-server"}},
 	{"pod-security", "workloads-and-scheduling", []string{"pod-security-restricted"}},
 	{"priority-preemption", "workloads-and-scheduling", []string{"priority-preemption"}},
+	{"deployments-rollouts", "workloads-and-scheduling", []string{"rollout-rollback"}},
 	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints"}},
 }
 

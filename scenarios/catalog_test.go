@@ -39,6 +39,7 @@ var builtinIDs = []string{
 	"rbac-aggregate-view",
 	"rbac-cluster-reader",
 	"rbac-deployer",
+	"rollout-rollback",
 	"service-no-endpoints",
 	"serviceaccount-no-token",
 	"static-pod",

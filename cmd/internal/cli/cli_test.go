@@ -19,7 +19,7 @@ import (
 var builtinIDs = []string{
 	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "default-storageclass", "drain-worker", "etcd-backup", "etcd-restore",
 	"kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
-	"netpol-deny-ingress", "node-notready", "pod-security-restricted", "priority-preemption", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-cluster-reader", "rbac-deployer",
+	"netpol-deny-ingress", "node-notready", "pod-security-restricted", "priority-preemption", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-cluster-reader", "rbac-deployer", "rollout-rollback",
 	"service-no-endpoints", "serviceaccount-no-token", "static-pod", "taint-toleration",
 }
 
