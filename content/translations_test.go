@@ -45,9 +45,9 @@ func TestTranslations(t *testing.T) {
 }
 
 func TestGetInFallsBackToEnglish(t *testing.T) {
-	l, err := GetIn("rbac", "fr")
-	if err != nil || l.Lang != English || l.Title != "RBAC with Roles, ClusterRoles and bindings" {
-		t.Errorf("rbac in fr (not translated): %q %q, %v; want the English lesson", l.Lang, l.Title, err)
+	l, err := GetIn("deployments-rollouts", "fr")
+	if err != nil || l.Lang != English || l.Title != "Rolling updates and rollbacks" {
+		t.Errorf("deployments-rollouts in fr (not translated): %q %q, %v; want the English lesson", l.Lang, l.Title, err)
 	}
 	if _, err := GetIn("rbac", "de"); err == nil || !strings.Contains(err.Error(), `language "de"`) {
 		t.Errorf("de: %v, want an error naming the languages", err)
@@ -60,7 +60,7 @@ func TestGetInFallsBackToEnglish(t *testing.T) {
 	for _, l := range ls {
 		langs[l.Slug] = l.Lang
 	}
-	if langs["pod-security"] != "fr" || langs["rbac"] != English {
+	if langs["pod-security"] != "fr" || langs["deployments-rollouts"] != English {
 		t.Errorf("languages of the list: %v", langs)
 	}
 }

@@ -192,7 +192,7 @@ func TestRunLearnLanguages(t *testing.T) {
 		{"LC_ALL wins over both", map[string]string{"LANG": "fr_FR.UTF-8", "LC_ALL": "C"}, "", "pod-security", "# Pod Security admission\n", ""},
 		{"--lang wins over the environment", map[string]string{"LANG": "fr_FR.UTF-8"}, "en", "pod-security", "# Pod Security admission\n", ""},
 		{"a language lessons are not written in", map[string]string{"LANG": "de_DE.UTF-8"}, "", "pod-security", "# Pod Security admission\n", ""},
-		{"no translation yet", map[string]string{"LANG": "fr_FR.UTF-8"}, "", "rbac", "# RBAC with Roles, ClusterRoles and bindings\n", "No fr version of this lesson yet; here it is in English.\n"},
+		{"no translation yet", map[string]string{"LANG": "fr_FR.UTF-8"}, "", "deployments-rollouts", "# Rolling updates and rollbacks\n", "No fr version of this lesson yet; here it is in English.\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRunApp(t)
@@ -225,7 +225,7 @@ func TestRunLearnLanguages(t *testing.T) {
 	for _, l := range lessons {
 		byslug[l.Slug] = l.Lang + ": " + l.Title
 	}
-	if byslug["pod-security"] != "fr: L'admission Pod Security" || byslug["rbac"] != "en: RBAC with Roles, ClusterRoles and bindings" {
+	if byslug["pod-security"] != "fr: L'admission Pod Security" || byslug["deployments-rollouts"] != "en: Rolling updates and rollbacks" {
 		t.Errorf("learn --lang fr -o json: %v", byslug)
 	}
 }
