@@ -8,7 +8,7 @@ CKALAB := bin/ckalab
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/ckalab/ckalab/cmd/internal/cli.Version=$(VERSION)
 
-.PHONY: help build sim test unit integration bench demo lint fuzz clean kind-image kubeadm-image e2e
+.PHONY: help build sim test unit integration bench demo lint fuzz clean kind-image kubeadm-image e2e readme-catalog
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ e2e: kind-image ## a kind lab end to end: lab up, every scenario's `scenario tes
 
 bench: sim ## benchmarks: lab up, lab memory, grading the sim-runnable scenarios, task switch (start after start), exam start and exam grading, the exam prompt, hostile scenario folders and expressions
 	CKALAB_SIM_BIN="$(SIM_BIN)" $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 30m ./lab/sim/ ./scenarios/runner/ ./scenarios/ ./internal/expr/ ./cmd/internal/cli/
+
+readme-catalog: ## rewrite README.md's catalog table from the scenarios (ckalab list --coverage -o markdown)
+	$(GO) test -count=1 -run TestREADMECatalog ./cmd/internal/cli/ -update
 
 fuzz: ## fuzz the scenario loader for a minute
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./scenarios/

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -49,7 +50,7 @@ many lines have none.`,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return runList(cmd.Context(), opts) },
 	}
-	outputFlag(cmd, &opts.Output, "table", "json")
+	outputFlag(cmd, &opts.Output, "table", "json", "markdown")
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "only this CKA domain")
 	cmd.Flags().BoolVar(&opts.Coverage, "coverage", false, "the curriculum's lines and the scenarios for each")
 	_ = cmd.RegisterFlagCompletionFunc("domain", cobra.FixedCompletions(cka.Names(), cobra.ShellCompDirectiveNoFileComp))
@@ -57,8 +58,11 @@ many lines have none.`,
 }
 
 func runList(ctx context.Context, opts *listOptions) error {
-	if err := checkOutput(opts.Output, "table", "json"); err != nil {
+	if err := checkOutput(opts.Output, "table", "json", "markdown"); err != nil {
 		return err
+	}
+	if opts.Output == "markdown" && !opts.Coverage {
+		return usageError("--output markdown: only with --coverage (the README's catalog is made with it)")
 	}
 	a := opts.app
 	all, err := a.allScenarios()
@@ -124,6 +128,9 @@ func (a *app) listCoverage(all []*scenarios.Scenario, opts *listOptions) error {
 			lines = append(lines, l)
 		}
 	}
+	if opts.Output == "markdown" {
+		return writeCoverageMarkdown(a.env.IO.Out, lines)
+	}
 	return a.render(opts.Output, lines, func() error {
 		io := a.env.IO
 		c := io.Colors()
@@ -149,4 +156,29 @@ func (a *app) listCoverage(all []*scenarios.Scenario, opts *listOptions) error {
 			len(lines)-uncovered, len(lines), once, count)
 		return nil
 	})
+}
+
+// writeCoverageMarkdown is the curriculum table of the README ("Catalog"),
+// made from the catalog so that it stays true: make readme-catalog.
+func writeCoverageMarkdown(w io.Writer, lines []scenarios.CoverageLine) error {
+	var b strings.Builder
+	b.WriteString("| domain | curriculum line | scenarios |\n|---|---|---|\n")
+	covered, count := 0, 0
+	for _, l := range lines {
+		ids := make([]string, len(l.Scenarios))
+		for i, id := range l.Scenarios {
+			ids[i] = "`" + id + "`"
+		}
+		cell := strings.Join(ids, ", ")
+		if cell == "" {
+			cell = "(none yet)"
+		} else {
+			covered++
+		}
+		count += len(l.Scenarios)
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", l.Domain, l.Competency, cell)
+	}
+	fmt.Fprintf(&b, "\n%d of %d curriculum lines covered, by %d scenarios.\n", covered, len(lines), count)
+	_, err := io.WriteString(w, b.String())
+	return err
 }
