@@ -95,7 +95,7 @@ func TestUsageErrors(t *testing.T) {
 		{"show without a scenario", []string{"show"}, nil, "accepts 1 arg(s), received 0"},
 		{"validate without a path", []string{"scenario", "validate"}, nil, "name scenario files or folders, or pass --conflicts"},
 		{"version -o yaml", []string{"version", "-o", "yaml"}, nil, `--output "yaml": want text or json`},
-		{"list -o yaml", []string{"list", "-o", "yaml"}, nil, `--output "yaml": want table or json`},
+		{"list -o yaml", []string{"list", "-o", "yaml"}, nil, `--output "yaml": want table, json or markdown`},
 		{"learn -o yaml", []string{"learn", "-o", "yaml"}, nil, `--output "yaml": want text or json`},
 		{"lab status -o yaml", []string{"lab", "status", "-o", "yaml"}, nil, `--output "yaml": want table or json`},
 		// The output format is checked before the lab is looked for.
