@@ -276,7 +276,7 @@ func TestRunListCoverage(t *testing.T) {
 		t.Errorf("stderr %q: want the summary", r.errOut)
 	}
 
-	err := runList(context.Background(), &listOptions{app: newRunApp(t).app, labInfo: noLabHere, Output: "markdown"})
+	err = runList(context.Background(), &listOptions{app: newRunApp(t).app, labInfo: noLabHere, Output: "markdown"})
 	if wantExit(t, "list -o markdown", err, ExitUsage); err == nil || !strings.Contains(err.Error(), "only with --coverage") {
 		t.Errorf("list -o markdown without --coverage: %v", err)
 	}
