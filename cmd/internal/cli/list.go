@@ -47,8 +47,8 @@ func (a *app) listCommand() *cobra.Command {
 		Long: `List the scenarios, marking those the current lab cannot run. --coverage lists instead
 every line of the CKA curriculum with the scenarios that practise it, by domain, and how
 many lines have none.`,
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return runList(cmd.Context(), opts) },
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runList(cmd.Context(), opts) },
 	}
 	outputFlag(cmd, &opts.Output, "table", "json", "markdown")
 	cmd.Flags().StringVar(&opts.Domain, "domain", "", "only this CKA domain")
