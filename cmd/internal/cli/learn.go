@@ -23,8 +23,8 @@ type learnOptions struct {
 func (a *app) learnCommand() *cobra.Command {
 	opts := &learnOptions{app: a}
 	cmd := &cobra.Command{
-		Use:               "learn [<topic>]",
-		Short:             "Read a short lesson (without a topic: list them)",
+		Use:   "learn [<topic>]",
+		Short: "Read a short lesson (without a topic: list them)",
 		Long: `Read a short lesson, or list them. Lessons are in English, some also in French: the
 language comes from --lang, else from LC_ALL, LC_MESSAGES or LANG (fr_FR.UTF-8 gives
 French); a lesson without a translation is shown in English. Task texts stay in
