@@ -8,9 +8,9 @@ import (
 	"github.com/ckalab/ckalab/grader"
 	"github.com/ckalab/ckalab/grader/match"
 	"github.com/ckalab/ckalab/internal/yamlx"
+	"github.com/ckalab/ckalab/lab"
 	"gopkg.in/yaml.v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -117,21 +117,14 @@ func (c *admitsCheck) Observe(ctx context.Context, env *grader.Env) grader.Obser
 	if c.spec.Reason != "" {
 		obs.Expected += fmt.Sprintf(", for a reason that mentions %q", c.spec.Reason)
 	}
-	gvk := c.obj.GroupVersionKind()
-	mapping, err := env.Cluster.Mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		return failed(fmt.Errorf("%s: %w", gvk, err))
+	ns := c.obj.GetNamespace()
+	if ns == "" {
+		ns = "default" // as kubectl: namespaced objects without one go there
 	}
-	res := env.Cluster.Dynamic.Resource(mapping.Resource)
-	var client interface {
-		Create(context.Context, *unstructured.Unstructured, metav1.CreateOptions, ...string) (*unstructured.Unstructured, error)
-	} = res
-	if mapping.Scope.Name() == meta.RESTScopeNameNamespace {
-		ns := c.obj.GetNamespace()
-		if ns == "" {
-			ns = "default"
-		}
-		client = res.Namespace(ns)
+	// lab.Client ignores the namespace for cluster-scoped kinds.
+	client, _, err := lab.Client(env.Cluster, c.obj.GetAPIVersion(), c.obj.GetKind(), ns)
+	if err != nil {
+		return failed(err)
 	}
 	got, err := client.Create(ctx, c.obj.DeepCopy(), metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	switch {

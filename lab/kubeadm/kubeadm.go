@@ -278,15 +278,10 @@ func (p *Provider) Down(ctx context.Context, progress lab.Progress) error {
 // runs; a node without Kubernetes is the starting point, not a fault.
 func (p *Provider) Status(ctx context.Context) (lab.Status, error) {
 	st := lab.Status{Provider: ProviderName}
-	exists, err := p.Nodes.Exists(ctx)
-	if errors.As(err, new(*kind.OtherLabError)) {
-		return st, nil
-	}
-	if err != nil || !exists {
-		return st, err
-	}
+	// The node containers' view (kind's Status claims only nodes carrying
+	// LabValue, and reports another lab's as no lab).
 	kst, err := p.Nodes.Status(ctx)
-	if err != nil {
+	if err != nil || !kst.Exists {
 		return st, err
 	}
 	st.Exists, st.Healthy = true, kst.Healthy
