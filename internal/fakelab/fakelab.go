@@ -53,6 +53,7 @@ func New(t testing.TB, objs ...runtime.Object) *lab.Cluster {
 	kube := kubefake.NewClientset(typed...)
 	kube.PrependReactor("list", "pods", podFieldSelector(kube.Tracker()))
 	kube.PrependReactor("create", "pods", evict(kube.Tracker()))
+	kube.PrependReactor("create", "subjectaccessreviews", allowAll)
 	dyn := dynamicfake.NewSimpleDynamicClient(clientgoscheme.Scheme, untyped...)
 	dyn.PrependReactor("patch", "*", serverSidePatch(dyn.Tracker()))
 	// Pods fails every exec until a test answers it (SetPodExec).

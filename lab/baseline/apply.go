@@ -142,6 +142,9 @@ func (p *Plan) Apply(ctx context.Context, c *lab.Cluster, opts ApplyOptions) err
 	if len(p.Unfixable) > 0 {
 		return errors.New(strings.Join(p.Unfixable, "; "))
 	}
+	if p.Authz != nil {
+		return p.Authz.apply(ctx, c, opts)
+	}
 	return nil
 }
 

@@ -43,6 +43,9 @@ type Plan struct {
 	// them, the plan holds only node files: the objects, namespaces and
 	// nodes are compared and undone once the API serves etcd's own data.
 	Etcd []EtcdReturn
+	// Authz says that the API server enforces RBAC from stale caches
+	// (authz.go): Apply restarts it, last, if it still does then.
+	Authz *AuthzFix
 	// Unfixable are differences ckalab cannot undo (a node deleted).
 	Unfixable []string
 	// Terminating are namespaces made since the baseline and already
@@ -107,7 +110,7 @@ func (r Restore) target() string {
 // Empty says whether the lab is at its baseline.
 func (p *Plan) Empty() bool {
 	return len(p.Delete) == 0 && len(p.DeleteNamespaces) == 0 && len(p.Nodes) == 0 && len(p.Restore) == 0 &&
-		len(p.Files) == 0 && len(p.Etcd) == 0 && len(p.Unfixable) == 0 && !slices.ContainsFunc(p.EmptyNamespaces, func(n NamespaceReset) bool {
+		len(p.Files) == 0 && len(p.Etcd) == 0 && p.Authz == nil && len(p.Unfixable) == 0 && !slices.ContainsFunc(p.EmptyNamespaces, func(n NamespaceReset) bool {
 		return n.Objects > 0 || n.Metadata || n.Terminating
 	})
 }
@@ -141,6 +144,9 @@ func (p *Plan) Describe() []string {
 	}
 	if p.later != nil {
 		out = append(out, "then the objects, namespaces and nodes compared with the baseline, and undone")
+	}
+	if p.Authz != nil {
+		out = append(out, p.Authz.String())
 	}
 	return append(out, p.Unfixable...)
 }
@@ -200,6 +206,13 @@ func Compare(ctx context.Context, c *lab.Cluster, b *Baseline, opts CompareOptio
 		return nil, err
 	}
 	p.compareObjects(b, inv, extra)
+	stale, err := authzStale(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if stale != "" {
+		p.Authz = &AuthzFix{Stale: stale, Restart: b.apiServers()}
+	}
 	return p, nil
 }
 
