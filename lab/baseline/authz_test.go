@@ -65,7 +65,9 @@ func TestResetRestartsAStaleAPIServer(t *testing.T) {
 	if aside < 0 || back < aside {
 		t.Errorf("the API server's manifest: moved aside at call %d, back at %d", aside, back)
 	}
-	if slices.ContainsFunc(nodes.Calls(), func(c fakelab.Call) bool { return slices.Contains(c.Argv, "/etc/kubernetes/manifests/kube-scheduler.yaml") }) {
+	if slices.ContainsFunc(nodes.Calls(), func(c fakelab.Call) bool {
+		return slices.Contains(c.Argv, "/etc/kubernetes/manifests/kube-scheduler.yaml")
+	}) {
 		t.Error("reset restarted the scheduler too: only the API server's caches were stale")
 	}
 	p, err = baseline.Compare(ctx, c, b, baseline.CompareOptions{Exec: nodes})

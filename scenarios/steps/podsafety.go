@@ -72,8 +72,11 @@ var baselineCapabilities = []string{"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOW
 // one level deep: the kubelet follows symbolic links in a hostPath, and a
 // container with /mnt/a mounted could plant /mnt/a/x -> / for a later
 // volume of /mnt/a/x; nothing a scenario mounts can write into the folders
-// themselves.
-var hostPathFolders = []string{"/mnt/", "/srv/", "/data/", "/opt/data/", "/tmp/"}
+// themselves. Not /tmp/: the sim lab's kube-controller-manager runs on
+// the learner's host, and its hostPath deleter removes a released
+// volume's path when it is in /tmp (a PersistentVolume of /tmp/x with
+// reclaim policy Delete would delete the host's /tmp/x).
+var hostPathFolders = []string{"/mnt/", "/srv/", "/data/", "/opt/data/"}
 
 // refusedPodKeys are the keys of the refused fields, as a nodeFile
 // replace might write them into a file.

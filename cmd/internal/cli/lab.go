@@ -111,8 +111,11 @@ func (a *app) providerOrRunning(ctx context.Context, named *string) (lab.Provide
 	return p, st, nil
 }
 
-// running is the first provider, in registry order, that has a lab
-// running and passes keep.
+// running is the provider that has a lab running and passes keep: the
+// only one, or, when several do (a kind lab and a sim lab side by side),
+// the one whose context is the kubeconfig's current one (or --context).
+// Several and none current is an error: guessing could stop another
+// person's lab (a kind lab is Docker's, not a user's).
 func (a *app) running(ctx context.Context, keep func(lab.Provider) bool) (lab.Provider, lab.Status, error) {
 	ps, err := a.providers()
 	if err != nil {
@@ -122,16 +125,46 @@ func (a *app) running(ctx context.Context, keep func(lab.Provider) bool) (lab.Pr
 	if err != nil {
 		return nil, lab.Status{}, err
 	}
+	var found []lab.Provider
+	var statuses []lab.Status
 	for _, p := range all {
 		if !keep(p) {
 			continue
 		}
 		// A provider that cannot tell (no Docker for kind) has no lab.
 		if st, err := p.Status(ctx); err == nil && st.Exists {
-			return p, st, nil
+			found, statuses = append(found, p), append(statuses, st)
 		}
 	}
-	return nil, lab.Status{}, nil
+	if len(found) == 0 {
+		return nil, lab.Status{}, nil
+	}
+	current := ""
+	if _, name, err := a.target().RawConfig(); err == nil {
+		current = name
+	}
+	i, err := pickRunning(statuses, current)
+	if err != nil {
+		return nil, lab.Status{}, err
+	}
+	return found[i], statuses[i], nil
+}
+
+// pickRunning is which of the running labs (at least one) a command that
+// names none means: the only one, or the one whose context is current.
+func pickRunning(running []lab.Status, current string) (int, error) {
+	if len(running) == 1 {
+		return 0, nil
+	}
+	var names []string
+	for i, st := range running {
+		if current != "" && st.ContextName == current {
+			return i, nil
+		}
+		names = append(names, st.Provider)
+	}
+	return 0, usageError("%s labs run, and the current context (%q) is none of theirs: name one with --provider",
+		strings.Join(names, " and "), current)
 }
 
 // noLab is what lab commands say when no lab runs and none was named.

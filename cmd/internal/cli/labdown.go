@@ -25,7 +25,8 @@ func (a *app) labDownCommand() *cobra.Command {
 		Long: `Stop the lab and remove all its processes and files, and its context from your
 kubeconfig. When that context was current, the one that was current before the lab's
 'lab up' is made current again (if your kubeconfig still has it).
-Without --provider (or $CKALAB_PROVIDER) it removes the lab that runs (providers in the order 'ckalab lab --help' lists them).`,
+Without --provider (or $CKALAB_PROVIDER) it removes the lab that runs; when several run (a kind lab
+and a sim lab), the one of the current context, and none if none is current.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runLabDown(cmd.Context(), opts) },
 	}
