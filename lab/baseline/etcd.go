@@ -60,8 +60,10 @@ import (
 //     their node for good. So reset then restarts the kubelet of every
 //     node, side by side, and waits until each node reports a heartbeat
 //     since and the mirror pods of the baseline's static pods are there
-//     and Ready (kubeletresync.go). kube-proxy and CoreDNS are not
-//     restarted.
+//     and Ready (kubeletresync.go). Last the pods of the lab's own
+//     DaemonSets and Deployments (kube-proxy, CoreDNS, the network agents)
+//     are restarted: their informers did not list again either
+//     (systempods.go).
 //
 // Reset does all this when etcd's manifests name other data than its
 // baseline's (or none runs etcd), and whenever a restore folder exists,
@@ -177,7 +179,7 @@ func (e EtcdReturn) String() string {
 		if len(names) > 0 {
 			b.WriteString(", then " + strings.Join(names, ", ") + " restarted")
 		}
-		b.WriteString(", then kubelets restarted on every node")
+		b.WriteString(", then kubelets restarted on every node, then the pods of the lab's DaemonSets and Deployments restarted")
 	}
 	if len(e.Folders) > 0 {
 		if b.Len() > 0 {
@@ -636,6 +638,9 @@ func (p *Plan) applyEtcdFirst(ctx context.Context, c *lab.Cluster, opts ApplyOpt
 			return errors.New("etcd went back to its own data, but the plan has no baseline to tell the lab's nodes and static pods: make it with Compare")
 		}
 		if err := resyncKubelets(ctx, c, opts.Exec, p.later.baseline, opts); err != nil {
+			return err
+		}
+		if err := restartSystemPods(ctx, c, p.later.baseline, opts); err != nil {
 			return err
 		}
 	}

@@ -300,7 +300,7 @@ func TestResetBringsEtcdBack(t *testing.T) {
 		etcdManifest + " restored on cp",
 		"/opt/course/ removed from cp",
 		"etcd of cp back on its own data (/var/lib/etcd), not /var/lib/etcd-from-backup, then kube-apiserver, kube-controller-manager, kube-scheduler restarted, " +
-			"then kubelets restarted on every node; " +
+			"then kubelets restarted on every node, then the pods of the lab's DaemonSets and Deployments restarted; " +
 			"/var/lib/etcd-from-backup removed from cp once no etcd runs on it",
 		"then the objects, namespaces and nodes compared with the baseline, and undone",
 	}

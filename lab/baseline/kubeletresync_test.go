@@ -205,7 +205,7 @@ func TestResetRestartsEveryKubelet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Etcd) != 1 || !strings.Contains(p.Etcd[0].String(), "kube-scheduler restarted, then kubelets restarted on every node;") {
+	if len(p.Etcd) != 1 || !strings.Contains(p.Etcd[0].String(), "kube-scheduler restarted, then kubelets restarted on every node, then the pods of the lab's DaemonSets and Deployments restarted;") {
 		t.Errorf("plan %q: want the kubelets restarted after the control plane", p.Describe())
 	}
 	from := len(nodes.Calls())
