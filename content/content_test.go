@@ -18,6 +18,7 @@ var expectedLessons = []struct {
 	{"quota-limitrange-resources", "workloads-and-scheduling", []string{"quota-vs-limitrange"}},
 	{"rbac", "cluster-architecture", []string{"rbac-deployer", "rbac-cluster-reader", "rbac-aggregate-view", "serviceaccount-no-token"}},
 	{"storage-local-volumes", "storage", []string{"local-storage", "default-storageclass"}},
+	{"persistent-volumes", "storage", []string{"pv-reclaim-access"}},
 	{"daemonsets", "workloads-and-scheduling", []string{"daemonset-everywhere"}},
 	{"cordon-and-drain", "cluster-architecture", []string{"drain-worker"}},
 	{"kubeconfig", "cluster-architecture", []string{"kubeconfig-context"}},
@@ -31,7 +32,14 @@ var expectedLessons = []struct {
 	{"pod-security", "workloads-and-scheduling", []string{"pod-security-restricted"}},
 	{"priority-preemption", "workloads-and-scheduling", []string{"priority-preemption"}},
 	{"deployments-rollouts", "workloads-and-scheduling", []string{"rollout-rollback"}},
-	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints"}},
+	{"services-and-endpoints", "services-and-networking", []string{"service-no-endpoints", "service-nodeport"}},
+	{"node-affinity-and-spread", "workloads-and-scheduling", []string{"node-affinity-spread"}},
+	{"configmaps-secrets", "workloads-and-scheduling", []string{"configmap-secret-config"}},
+	{"autoscaling", "workloads-and-scheduling", []string{"hpa-autoscale"}},
+	{"jobs-cronjobs", "workloads-and-scheduling", []string{"job-cronjob"}},
+	{"crds-operators", "cluster-architecture", []string{"crd-custom-resource"}},
+	{"ingress", "services-and-networking", []string{"ingress-rules"}},
+	{"pvc-expansion", "storage", []string{"pvc-expand"}},
 }
 
 func mustLessons(t *testing.T) []Lesson {

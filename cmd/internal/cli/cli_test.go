@@ -17,10 +17,12 @@ import (
 
 // The built-in scenarios, as `ckalab list` orders them.
 var builtinIDs = []string{
-	"controlplane-broken", "crictl-inspect", "daemonset-everywhere", "default-storageclass", "drain-worker", "etcd-backup", "etcd-restore",
+	"configmap-secret-config", "controlplane-broken", "crd-custom-resource", "crictl-inspect", "daemonset-everywhere",
+	"default-storageclass", "drain-worker", "etcd-backup", "etcd-restore", "hpa-autoscale", "ingress-rules", "job-cronjob",
 	"kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server", "netpol-cross-namespace",
-	"netpol-deny-ingress", "node-notready", "pod-security-restricted", "priority-preemption", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-cluster-reader", "rbac-deployer", "rollout-rollback",
-	"service-no-endpoints", "serviceaccount-no-token", "static-pod", "taint-toleration",
+	"netpol-deny-ingress", "node-affinity-spread", "node-notready", "pod-security-restricted", "priority-preemption",
+	"pv-reclaim-access", "pvc-expand", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-cluster-reader", "rbac-deployer",
+	"rollout-rollback", "service-no-endpoints", "service-nodeport", "serviceaccount-no-token", "static-pod", "taint-toleration",
 }
 
 // The built-in scenarios the sim cannot run: they act inside nodes, need
@@ -315,7 +317,7 @@ func TestListAndShowWithoutLab(t *testing.T) {
 
 	r = h.expect(cli.ExitOK, "list", "--domain", "storage", "-o", "json")
 	entries = nil
-	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 2 || entries[0]["id"] != "default-storageclass" || entries[1]["id"] != "local-storage" {
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 4 || entries[0]["id"] != "default-storageclass" || entries[1]["id"] != "local-storage" || entries[2]["id"] != "pv-reclaim-access" || entries[3]["id"] != "pvc-expand" {
 		t.Errorf("list --domain storage: %v %v\n%s", entries, err, r.stdout)
 	}
 
