@@ -37,7 +37,7 @@ kubeadm-image: build ## the kubeadm lab's node image ckalab/node-kubeadm:v1.37.2
 # Docker refuses --privileged (ours), it passes the flags that work instead.
 # Elsewhere run `make e2e DOCKER_WRAPPER=` to use Docker as it is.
 DOCKER_WRAPPER ?= $(CURDIR)/hack/docker-unprivileged
-e2e: kind-image ## a kind lab end to end: lab up, every scenario's `scenario test`, ssh, lab down (needs Docker)
+e2e: kind-image ## a kind lab end to end: lab up, `scenario test` of the scenarios the sim cannot run (CKALAB_E2E_SCENARIOS=all: every one), ssh, an exam, lab down (needs Docker)
 	PATH="$(DOCKER_WRAPPER):$$PATH" XDG_CACHE_HOME="$(XDG_CACHE_HOME)" \
 		$(GO) test -tags e2e -count=1 -timeout 130m -v -run TestKindLabEndToEnd ./cmd/internal/cli/
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -78,10 +79,22 @@ func TestKindLabEndToEnd(t *testing.T) {
 
 	// The catalog proves itself on real kubelets: setup earns nothing,
 	// solutions earn full marks, wrong answers (a busybox with no command
-	// really crash-loops here) do not.
+	// really crash-loops here) do not. By default the scenarios the sim
+	// cannot run (CI proves the others on the sim, with the real API
+	// server and controllers), and, after etcd-restore, API scenarios
+	// whose grade needs the lab's own system pods and RBAC to work (a
+	// reset that left them stale failed these: issue 10);
+	// CKALAB_E2E_SCENARIOS=all proves the whole catalog here (about two
+	// hours on 2 cores).
+	args := []string{"scenario", "test", "--all"}
+	if os.Getenv("CKALAB_E2E_SCENARIOS") != "all" {
+		args = append([]string{"scenario", "test"}, kindOnlyScenarios(t, h)...)
+		args = append(args, "service-no-endpoints", "rbac-deployer", "daemonset-everywhere")
+	}
+	t.Logf("%s", strings.Join(args, " "))
 	start = time.Now()
-	r = h.expect(0, "scenario", "test", "--all")
-	t.Logf("scenario test --all: %s\n%s", time.Since(start).Round(time.Second), r.stderr)
+	r = h.expect(0, args...)
+	t.Logf("scenario test: %s\n%s", time.Since(start).Round(time.Second), r.stderr)
 	contains(t, "scenario test", r.stdout, "scenario(s) tested", ", 0 failed\n")
 	if strings.Contains(r.stderr, "skipped") {
 		t.Errorf("a scenario was skipped on the kind lab:\n%s", r.stderr)
@@ -137,4 +150,28 @@ func TestKindLabEndToEnd(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(out)) != "" {
 		t.Errorf("containers left after lab down: %q, %v", out, err)
 	}
+}
+
+// kindOnlyScenarios are the catalog's scenarios that need more than the
+// API (nodes, kubelets, traffic): those the sim lab cannot run.
+func kindOnlyScenarios(t *testing.T, h *harness) []string {
+	t.Helper()
+	r := h.expect(0, "list", "-o", "json")
+	var all []struct {
+		ID    string   `json:"id"`
+		Needs []string `json:"needs"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &all); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range all {
+		if slices.ContainsFunc(s.Needs, func(n string) bool { return n != "api" }) {
+			out = append(out, s.ID)
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("only %d scenarios need more than the API: %v", len(out), out)
+	}
+	return out
 }
