@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -76,13 +77,36 @@ func Client(c *Cluster, apiVersion, kind, namespace string) (dynamic.ResourceInt
 // labels (all of the kind when sel is empty), sorted by namespace and name.
 // A missing named object is no error: the result is empty.
 func Find(ctx context.Context, c *Cluster, r Ref, sel map[string]string) ([]unstructured.Unstructured, error) {
+	objs, err := find(ctx, c, r, sel)
+	if notServed(err) {
+		// A CRD made again under another plural or scope since the
+		// mapper learnt it (a wrong answer, then the right one, in one
+		// `scenario test`): learn the API again, once.
+		c.Mapper.Reset()
+		objs, err = find(ctx, c, r, sel)
+	}
+	return objs, err
+}
+
+// notServed says whether err is the API's 404 for a resource it does not
+// serve, rather than for an object it does not have (which names it).
+func notServed(err error) bool {
+	var st apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &st) {
+		return false
+	}
+	d := st.Status().Details
+	return d == nil || d.Name == ""
+}
+
+func find(ctx context.Context, c *Cluster, r Ref, sel map[string]string) ([]unstructured.Unstructured, error) {
 	ri, _, err := Client(c, r.APIVersion, r.Kind, r.Namespace)
 	if err != nil {
 		return nil, err
 	}
 	if r.Name != "" {
 		obj, err := ri.Get(ctx, r.Name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
+		if apierrors.IsNotFound(err) && !notServed(err) {
 			return nil, nil
 		}
 		if err != nil {
