@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	"github.com/ckalab/ckalab/grader/checks"
 	"github.com/ckalab/ckalab/lab"
 	"github.com/ckalab/ckalab/lab/providers"
@@ -168,7 +170,14 @@ func (a *app) connect(ctx context.Context) (*lab.Cluster, error) {
 		if errors.Is(err, lab.ErrNotALab) {
 			return nil, err
 		}
-		return nil, &noLabErr{msg: err.Error() + "\nIs a lab running? `ckalab lab status` tells; `ckalab lab up` starts one (`--provider sim` without Docker)."}
+		// An answer that is not the marker: the API server is there but not
+		// serving (etcd down or restarting, as after a restore task's edit
+		// of etcd.yaml), not a missing lab.
+		var st apierrors.APIStatus
+		if errors.As(err, &st) {
+			return nil, &noLabErr{msg: err.Error() + "\nThe lab's API server answers but cannot serve yet: after a change to etcd or a control-plane manifest it needs a minute or two. Try again then; `ckalab lab status` tells."}
+		}
+		return nil, &noLabErr{msg: err.Error() + "\nIs a lab running? `ckalab lab status` tells; `ckalab lab up` starts one (`--provider sim` without Docker). A control plane that restarts answers again within a minute or two."}
 	}
 	return c, nil
 }

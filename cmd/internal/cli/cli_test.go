@@ -441,6 +441,18 @@ func TestCommandsNeedingALab(t *testing.T) {
 			writeKubeconfig(t, h.kubeconfig(), notALab(t))
 			return nil
 		}, []string{`context "other": not a ckalab lab`, "`ckalab lab up`"}},
+		// As a kind lab's API server answers while etcd restarts on a
+		// restored snapshot: not a missing lab.
+		{"the API server answers but cannot serve", func(t *testing.T, h *harness) []string {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusGatewayTimeout)
+				fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Timeout","code":504,"message":"the server was unable to return a response in the time allotted"}`)
+			}))
+			t.Cleanup(srv.Close)
+			writeKubeconfig(t, h.kubeconfig(), srv.URL)
+			return nil
+		}, []string{"unable to return a response", "answers but cannot serve yet", "needs a minute or two"}},
 	}
 	commands := [][]string{
 		{"grade"}, {"grade", "rbac-deployer", "-o", "json"}, {"start", "rbac-deployer"}, {"start"},
