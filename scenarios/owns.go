@@ -53,6 +53,8 @@ var clusterScoped = []string{
 	"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
 	"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
 	"MutatingAdmissionPolicy", "MutatingAdmissionPolicyBinding", "FlowSchema", "PriorityLevelConfiguration",
+	// Kinds of CRDs a scenario installs (Gateway API).
+	"GatewayClass",
 }
 
 // touch is one thing a step changes.
