@@ -53,14 +53,27 @@ func runnableIDs(tb testing.TB, r *runner.Runner, cat *scenarios.Catalog) []stri
 	return ids
 }
 
+// proofLabs is how many sim labs TestBuiltinScenariosProve proves the
+// catalog on, side by side: a scenario test mostly waits (for controllers
+// to settle, for wrong answers to fail), so two labs on two cores take
+// about half the time of one.
+const proofLabs = 2
+
 // TestBuiltinScenariosProve runs `scenario test` on every built-in
 // scenario the sim can run, for every combination of its vars: no free
 // points after setup, the reference solution and every alternative earn
 // full marks, every wrong answer does not, grading twice agrees and
-// changes nothing, and cleanup succeeds.
+// changes nothing, and cleanup succeeds. The runs are shared out over
+// proofLabs labs (the shared one and fresh ones), each proving its share
+// one run after another, as `scenario test` does on one lab.
 func TestBuiltinScenariosProve(t *testing.T) {
 	l := simtest.Need(t, sl)
 	r, cat := newRunner(t, l)
+	type run struct {
+		name, id string
+		vars     map[string]string
+	}
+	var runs []run
 	for _, id := range runnableIDs(t, r, cat) {
 		first, err := cat.Load(id, r.TemplateData(id, nil))
 		if err != nil {
@@ -75,8 +88,26 @@ func TestBuiltinScenariosProve(t *testing.T) {
 			if len(vars) > 0 {
 				name += "/" + scenarios.DescribeVars(vars)
 			}
-			t.Run(name, func(t *testing.T) { proveBuiltin(t, r, cat, id, vars) })
+			runs = append(runs, run{name, id, vars})
 		}
+	}
+	labs := []*simtest.Lab{l}
+	for len(labs) < proofLabs {
+		extra, err := simtest.Start()
+		if err != nil {
+			t.Fatalf("another sim lab for the proof: %v", err)
+		}
+		t.Cleanup(func() { _ = extra.Stop() })
+		labs = append(labs, extra)
+	}
+	for i, lb := range labs {
+		t.Run(fmt.Sprintf("lab%d", i), func(t *testing.T) {
+			t.Parallel()
+			r, cat := newRunner(t, lb)
+			for j := i; j < len(runs); j += len(labs) {
+				t.Run(runs[j].name, func(t *testing.T) { proveBuiltin(t, r, cat, runs[j].id, runs[j].vars) })
+			}
+		})
 	}
 }
 
