@@ -98,7 +98,7 @@ spec:
   accessModes: [ReadWriteOnce]
   persistentVolumeReclaimPolicy: Retain
   storageClassName: ""
-  hostPath: {path: /tmp/%[1]s}
+  hostPath: {path: /mnt/%[1]s}
   claimRef: {namespace: %[2]s, name: logs}
 ---
 apiVersion: v1
