@@ -40,6 +40,8 @@ var expectedLessons = []struct {
 	{"crds-operators", "cluster-architecture", []string{"crd-custom-resource"}},
 	{"ingress", "services-and-networking", []string{"ingress-rules"}},
 	{"pvc-expansion", "storage", []string{"pvc-expand"}},
+	{"pending-pods", "troubleshooting", []string{"pod-pending", "pvc-pending"}},
+	{"rbac-troubleshooting", "cluster-architecture", []string{"rbac-forbidden"}},
 	{"gateway-api", "services-and-networking", []string{"gateway-httproute"}},
 	{"runtime-classes", "cluster-architecture", []string{"runtimeclass-handler"}},
 }

@@ -20,10 +20,10 @@ var builtinIDs = []string{
 	"configmap-secret-config", "controlplane-broken", "crd-custom-resource", "crictl-inspect", "daemonset-everywhere",
 	"default-storageclass", "drain-worker", "etcd-backup", "etcd-restore", "gateway-httproute", "hpa-autoscale", "ingress-rules",
 	"job-cronjob", "kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server",
-	"netpol-cross-namespace", "netpol-deny-ingress", "node-affinity-spread", "node-notready", "pod-security-restricted",
-	"priority-preemption", "pv-reclaim-access", "pvc-expand", "quota-vs-limitrange", "rbac-aggregate-view", "rbac-cluster-reader",
-	"rbac-deployer", "rollout-rollback", "runtimeclass-handler", "service-no-endpoints", "service-nodeport",
-	"serviceaccount-no-token", "static-pod", "taint-toleration",
+	"netpol-cross-namespace", "netpol-deny-ingress", "node-affinity-spread", "node-notready", "pod-pending",
+	"pod-security-restricted", "priority-preemption", "pv-reclaim-access", "pvc-expand", "pvc-pending", "quota-vs-limitrange",
+	"rbac-aggregate-view", "rbac-cluster-reader", "rbac-deployer", "rbac-forbidden", "rollout-rollback", "runtimeclass-handler",
+	"service-no-endpoints", "service-nodeport", "serviceaccount-no-token", "static-pod", "taint-toleration",
 }
 
 // The built-in scenarios the sim cannot run: they act inside nodes, need

@@ -174,14 +174,14 @@ func TestRunNext(t *testing.T) {
 		t.Errorf("next without a lab: stderr %q", r.errOut)
 	}
 
-	// A lab with the API only: of troubleshooting, only
-	// service-no-endpoints runs.
+	// A lab with the API only: the first troubleshooting scenario that
+	// runs there (pod-pending, pvc-pending and service-no-endpoints do).
 	r.out.Reset()
 	r.errOut.Reset()
 	if err := runNext(ctx, &nextOptions{app: r.app, labInfo: fakeLab, Output: "text"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(r.out.String(), "service-no-endpoints: ") || !strings.HasSuffix(r.out.String(), "start with service-no-endpoints.\n\n  ckalab start service-no-endpoints\n") {
+	if !strings.HasPrefix(r.out.String(), "pod-pending: ") || !strings.HasSuffix(r.out.String(), "start with pod-pending.\n\n  ckalab start pod-pending\n") {
 		t.Errorf("next on a lab with the API only:\n%s", r.out)
 	}
 	if r.errOut.Len() != 0 {
