@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ckalab/ckalab/grader"
@@ -136,13 +137,21 @@ func (r *Runner) Test(ctx context.Context, s *scenarios.Scenario, opts TestOptio
 		if err != nil {
 			return "", nil, err
 		}
+		missed, err := r.missedByList(ctx, before, after)
+		if err != nil {
+			return "", nil, err
+		}
 		if d := before.diff(after); d != "" {
 			return "", &g2, fmt.Errorf("grading changed the lab: %s", d)
 		}
 		if g1.Earned != g2.Earned || !sameVerdicts(g1, g2) {
 			return "", &g2, fmt.Errorf("two gradings disagree: %d then %d points", g1.Earned, g2.Earned)
 		}
-		return fmt.Sprintf("%d objects and files unchanged", len(before)), nil, nil
+		detail := fmt.Sprintf("%d objects and files unchanged", len(before))
+		if len(missed) > 0 {
+			detail += fmt.Sprintf(" (a list missed %s; a get found each unchanged)", strings.Join(missed, ", "))
+		}
+		return detail, nil, nil
 	})
 	for _, alt := range s.Alternatives {
 		stage("alternative earns full marks: "+alt.Name, func() (string, *grader.Report, error) {

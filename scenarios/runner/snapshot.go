@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -21,8 +22,16 @@ import (
 )
 
 // snapshot maps each object and answer file a scenario can touch to a
-// version: resourceVersions for objects, content hashes for files.
+// version: resourceVersions for objects (marked when the object was
+// already being deleted), content hashes for files.
 type snapshot map[string]string
+
+// terminatingMark prefixes the version of an object that has a deletion
+// timestamp: a deletion asked for before the snapshot (an earlier
+// scenario's namespace, which its cleanup deletes in the background, and
+// which a controller manager that scenario broke finishes late), so its
+// going away afterwards is not a change anyone made since.
+const terminatingMark = "terminating@"
 
 // kinds a scenario's namespaces may hold, and cluster-scoped kinds that
 // scenarios and solutions change.
@@ -56,7 +65,11 @@ func (r *Runner) snapshot(ctx context.Context, s *scenarios.Scenario) (snapshot,
 			return fmt.Errorf("list %s: %w", kind, err)
 		}
 		for _, o := range list.Items {
-			snap[kind+" "+o.GetNamespace()+"/"+o.GetName()] = o.GetResourceVersion()
+			version := o.GetResourceVersion()
+			if o.GetDeletionTimestamp() != nil {
+				version = terminatingMark + version
+			}
+			snap[kind+" "+o.GetNamespace()+"/"+o.GetName()] = version
 		}
 		return nil
 	}
@@ -107,10 +120,14 @@ func nodeFingerprint(n unstructured.Unstructured) string {
 }
 
 // diff describes what changed between two snapshots ("" when nothing).
+// An object that was already terminating may be gone after.
 func (s snapshot) diff(after snapshot) string {
 	var changes []string
 	for k, v := range s {
 		if w, ok := after[k]; !ok {
+			if strings.HasPrefix(v, terminatingMark) {
+				continue
+			}
 			changes = append(changes, k+" deleted")
 		} else if w != v {
 			changes = append(changes, k+" modified")
@@ -129,4 +146,45 @@ var nodeGVR = corev1GVR("nodes")
 
 func corev1GVR(resource string) schema.GroupVersionResource {
 	return schema.GroupVersionResource{Version: "v1", Resource: resource}
+}
+
+// missedByList returns the objects the after snapshot lacks that a GET
+// still finds at the version before had: unchanged, only missing from a
+// LIST (the API server's watch cache right after etcd is restored under
+// it lists less than etcd holds). Each key is added to after, so that
+// diff does not report it, and returned, so that the report says so.
+func (r *Runner) missedByList(ctx context.Context, before, after snapshot) ([]string, error) {
+	apiVersions := map[string]string{}
+	for _, k := range append(slices.Clone(namespacedKinds), clusterKinds...) {
+		apiVersions[k[1]] = k[0]
+	}
+	var missed []string
+	for key, version := range before {
+		if _, ok := after[key]; ok {
+			continue
+		}
+		kind, ref, ok := strings.Cut(key, " ")
+		apiVersion, known := apiVersions[kind]
+		if !ok || !known {
+			continue // a file or a node: no cache between us and it
+		}
+		ns, name, _ := strings.Cut(ref, "/")
+		ri, _, err := lab.Client(r.Cluster, apiVersion, kind, ns)
+		if err != nil {
+			return nil, err
+		}
+		o, err := ri.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("get %s: %w", key, err)
+		}
+		if o.GetResourceVersion() == strings.TrimPrefix(version, terminatingMark) {
+			after[key] = version
+			missed = append(missed, key)
+		}
+	}
+	sort.Strings(missed)
+	return missed, nil
 }
