@@ -38,6 +38,7 @@ func kinds() []kind {
 		{"rbac.authorization.k8s.io/v1", "ClusterRoleBinding", false},
 		{"networking.k8s.io/v1", "NetworkPolicy", true},
 		{"storage.k8s.io/v1", "StorageClass", false},
+		{"certificates.k8s.io/v1", "CertificateSigningRequest", false},
 	}
 }
 

@@ -10,7 +10,8 @@ package steps_test
 //	---------  ------------------  -------------------------  ------------------------------------------
 //	apply      TestApplyUnit       apply_unit_test.go         refusing a protected object (changing
 //	                                                          nothing), an unknown kind
-//	patch      TestPatchUnit       patch_unit_test.go         a missing object, a protected one
+//	patch      TestPatchUnit       patch_unit_test.go         a missing object, a protected one;
+//	           (and TestPatchSub…)                            a CSR's approval subresource, no other
 //	delete     TestDeleteUnit      delete_unit_test.go        a missing object (no error), waiting and
 //	                                                          reporting what holds it, protected objects
 //	wait       TestWaitUnit        wait_unit_test.go          timing out with the reason, a missing

@@ -97,3 +97,56 @@ patch:
 		}
 	}
 }
+
+// TestPatchSubresourceUnit: a patch of a CertificateSigningRequest's
+// approval subresource (what `kubectl certificate approve` writes) goes to
+// that subresource; any other subresource, or approval of another kind, is
+// refused before it runs.
+func TestPatchSubresourceUnit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := fakelab.New(t, fakelab.Manifest(t, `
+apiVersion: certificates.k8s.io/v1
+kind: CertificateSigningRequest
+metadata: {name: jane}
+spec:
+  request: cmVxdWVzdA==
+  signerName: kubernetes.io/kube-apiserver-client
+  usages: [client auth]
+`)...)
+	env := steps.Env{Cluster: c}
+	got := run(t, env, step(t, `
+patch:
+  apiVersion: certificates.k8s.io/v1
+  kind: CertificateSigningRequest
+  name: jane
+  subresource: approval
+  type: merge
+  patch: {status: {conditions: [{type: Approved, status: "True", reason: KubectlApprove}]}}
+`))
+	if !equal(got, []string{"patched CertificateSigningRequest jane/approval"}) {
+		t.Errorf("changed %q", got)
+	}
+	_, dyn := fakelab.Fakes(c)
+	var sub []string
+	for _, a := range dyn.Actions() {
+		if a.GetVerb() == "patch" {
+			sub = append(sub, a.GetSubresource())
+		}
+	}
+	if !equal(sub, []string{"approval"}) {
+		t.Errorf("patches went to subresources %q, want [approval]", sub)
+	}
+
+	refused(t, nil, map[string]string{
+		`patch: {apiVersion: v1, kind: Pod, namespace: a, name: b, subresource: status, patch: {status: {phase: Running}}}`:                                       "want approval",
+		`patch: {apiVersion: apps/v1, kind: Deployment, namespace: a, name: b, subresource: approval, patch: {spec: {replicas: 1}}}`:                              "not of a Deployment",
+		`patch: {apiVersion: certificates.k8s.io/v1, kind: CertificateSigningRequest, name: jane, subresource: scale, type: merge, patch: {spec: {replicas: 1}}}`: "want approval",
+	})
+	// Run refuses it too, for a step built without validation.
+	_, err := steps.Spec{Action: &steps.Patch{Ref: lab.Ref{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "a", Name: "b"},
+		Subresource: "status", Patch: map[string]any{}}}.Run(ctx, env)
+	if err == nil || !strings.Contains(err.Error(), "not allowed") {
+		t.Errorf("Run of a status patch: err %v", err)
+	}
+}

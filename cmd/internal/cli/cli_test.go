@@ -3,6 +3,7 @@ package cli_test
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,17 +14,27 @@ import (
 
 	"github.com/ckalab/ckalab/cmd/internal/cli"
 	"github.com/ckalab/ckalab/lab/providers"
+	"github.com/ckalab/ckalab/scenarios"
 )
 
-// The built-in scenarios, as `ckalab list` orders them.
-var builtinIDs = []string{
-	"configmap-secret-config", "controlplane-broken", "crd-custom-resource", "crictl-inspect", "daemonset-everywhere",
-	"default-storageclass", "drain-worker", "etcd-backup", "etcd-restore", "gateway-httproute", "hpa-autoscale", "ingress-rules",
-	"job-cronjob", "kubeadm-certs", "kubeconfig-context", "kubelet-broken", "local-storage", "metrics-server",
-	"netpol-cross-namespace", "netpol-deny-ingress", "node-affinity-spread", "node-notready", "pod-pending",
-	"pod-security-restricted", "priority-preemption", "pv-reclaim-access", "pvc-expand", "pvc-pending", "quota-vs-limitrange",
-	"rbac-aggregate-view", "rbac-cluster-reader", "rbac-deployer", "rbac-forbidden", "rollout-rollback", "runtimeclass-handler",
-	"service-no-endpoints", "service-nodeport", "serviceaccount-no-token", "static-pod", "taint-toleration",
+// The built-in scenarios, as `ckalab list` orders them: the embedded
+// folders, by name (the scenarios package's TestBuiltinIDs pins the list
+// itself).
+var builtinIDs = embeddedScenarioIDs()
+
+func embeddedScenarioIDs() []string {
+	dirs, err := fs.ReadDir(scenarios.Builtin(), ".")
+	if err != nil {
+		panic(err)
+	}
+	var ids []string
+	for _, d := range dirs {
+		if d.IsDir() {
+			ids = append(ids, d.Name())
+		}
+	}
+	slices.Sort(ids)
+	return ids
 }
 
 // The built-in scenarios the sim cannot run: they act inside nodes, need
@@ -251,7 +262,7 @@ func TestLearn(t *testing.T) {
 	if n := strings.Count(r.stdout, "# RBAC with Roles, ClusterRoles and bindings"); n != 1 {
 		t.Errorf("learn rbac: the title appears %d times, want once", n)
 	}
-	contains(t, "learn rbac", r.stdout, "kubectl auth can-i", "\nPractise: ckalab start rbac-deployer | ckalab start rbac-cluster-reader | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token\n")
+	contains(t, "learn rbac", r.stdout, "kubectl auth can-i", "\nPractise: ckalab start rbac-deployer | ckalab start rbac-cluster-reader | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token | ckalab start csr-user-access\n")
 
 	r = h.expect(cli.ExitError, "learn", "nope")
 	if r.stdout != "" {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ckalab/ckalab/lab"
+	"github.com/ckalab/ckalab/scenarios/runner"
 )
 
 func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
@@ -43,6 +44,7 @@ func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
 		"kubeadm-certs":  "kubelet, node",
 		"kubelet-broken": "kubelet, node", "node-notready": "kubelet, node", "static-pod": "kubelet, node",
 		"metrics-server": "kubelet", "netpol-cross-namespace": "kubelet, network", "netpol-deny-ingress": "kubelet, network",
+		"coredns-broken": "kubelet, network", "pod-connectivity": "kubelet, network",
 	}
 	for _, e := range entries {
 		if want, ok := lacking[e.ID]; ok {
@@ -62,7 +64,8 @@ func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
 
 func TestRunShowUsesTheLabsNodeNames(t *testing.T) {
 	r := newRunApp(t)
-	if err := runShow(context.Background(), &showOptions{app: r.app, labInfo: fakeLab, Scenario: "taint-toleration"}); err != nil {
+	open, store := r.fakeSession(t)
+	if err := runShow(context.Background(), &showOptions{app: r.app, labInfo: fakeLab, session: open, Scenario: "taint-toleration"}); err != nil {
 		t.Fatal(err)
 	}
 	// fakeLab's workers sort as w-1, w-2: the first is .Nodes.Worker.
@@ -70,7 +73,20 @@ func TestRunShowUsesTheLabsNodeNames(t *testing.T) {
 		t.Errorf("show on a lab with nodes w-1, w-2: the task does not name w-1:\n%s", r.out)
 	}
 
-	err := runShow(context.Background(), &showOptions{app: r.app, labInfo: noLabHere, Scenario: "nope"})
+	// A scenario started on the lab shows the values drawn for its
+	// attempt (here the second port), not the first ones.
+	r.out.Reset()
+	if err := store.Put("ckalab-test", &runner.Attempt{Scenario: "service-no-endpoints", Vars: map[string]string{"cause": "targetPort", "port": "8000"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := runShow(context.Background(), &showOptions{app: r.app, labInfo: fakeLab, session: open, Scenario: "service-no-endpoints"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.out.String(); !strings.Contains(got, "`web.storefront:8000`") || strings.Contains(got, "8080") {
+		t.Errorf("show of a started scenario: not the attempt's port 8000:\n%s", got)
+	}
+
+	err := runShow(context.Background(), &showOptions{app: r.app, labInfo: noLabHere, session: noSession(t), Scenario: "nope"})
 	if err == nil || !strings.Contains(err.Error(), `no scenario "nope"`) {
 		t.Errorf("show nope: %v", err)
 	}
@@ -81,7 +97,7 @@ func TestRunLearn(t *testing.T) {
 	if err := runLearn(context.Background(), &learnOptions{app: r.app, Topic: new("rbac"), Output: "text"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(r.out.String(), "# RBAC with Roles, ClusterRoles and bindings\n\n") || !strings.HasSuffix(r.out.String(), "\nPractise: ckalab start rbac-deployer | ckalab start rbac-cluster-reader | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token\n") {
+	if !strings.HasPrefix(r.out.String(), "# RBAC with Roles, ClusterRoles and bindings\n\n") || !strings.HasSuffix(r.out.String(), "\nPractise: ckalab start rbac-deployer | ckalab start rbac-cluster-reader | ckalab start rbac-aggregate-view | ckalab start serviceaccount-no-token | ckalab start csr-user-access\n") {
 		t.Errorf("learn rbac:\n%s", r.out)
 	}
 

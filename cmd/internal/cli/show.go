@@ -15,12 +15,15 @@ type showOptions struct {
 	// labInfo is the reachable lab (app.labInfo), nil without one: its node
 	// names fill the task's template.
 	labInfo func(context.Context) *lab.Info
+	// session opens that lab, whose attempt of the scenario, if any, holds
+	// the values drawn for it (a retake's names, ports, causes).
+	session sessionFunc
 
 	Scenario string
 }
 
 func (a *app) showCommand() *cobra.Command {
-	opts := &showOptions{app: a, labInfo: a.labInfo}
+	opts := &showOptions{app: a, labInfo: a.labInfo, session: a.session}
 	return &cobra.Command{
 		Use:               "show <scenario>",
 		Short:             "Show a scenario's task without starting it",
@@ -41,6 +44,14 @@ func runShow(ctx context.Context, opts *showOptions) error {
 	td := scenarios.DefaultTemplateData()
 	if info := opts.labInfo(ctx); info != nil {
 		td.Nodes = info.Names()
+		// The task as it was set up on this lab, with the values drawn
+		// for the attempt; a scenario never started there shows its
+		// first values, as without a lab.
+		if s, err := opts.session(ctx); err == nil {
+			if att, err := s.store.Get(s.cluster.Context, opts.Scenario); err == nil && att != nil {
+				td = s.runner.TemplateData(opts.Scenario, att.Vars)
+			}
+		}
 	}
 	s, err := cat.Load(opts.Scenario, td)
 	if err != nil {
