@@ -49,6 +49,7 @@ var expectedLessons = []struct {
 	{"init-and-sidecar-containers", "workloads-and-scheduling", []string{"sidecar-init-containers"}},
 	{"statefulsets", "workloads-and-scheduling", []string{"statefulset-headless"}},
 	{"kustomize", "cluster-architecture", []string{"kustomize-overlay", "kustomize-generators"}},
+	{"kubeadm-ha", "cluster-architecture", []string{"kubeadm-ha-config"}},
 }
 
 func mustLessons(t *testing.T) []Lesson {

@@ -169,6 +169,12 @@ func nodeCommands() []nodeCommand {
 		{prefix: []string{"kubeadm", "certs", "check-expiration"}, args: kubeadm.check, readOnly: true},
 		{prefix: []string{"kubeadm", "token", "list"}, args: kubeadm.check, readOnly: true},
 		{prefix: []string{"kubeadm", "config", "images", "list"}, args: kubeadm.check, readOnly: true},
+		// A configuration file as kubeadm reads it: validate judges it,
+		// migrate prints it with every default filled in (the way to read
+		// a learner's file as kubeadm would, whatever its API version or
+		// layout). Only --old-config: migrate's --new-config writes.
+		{prefix: []string{"kubeadm", "config", "validate"}, args: kubeadm.check, readOnly: true},
+		{prefix: []string{"kubeadm", "config", "migrate"}, args: onlyFlags([]string{"old-config"}, nil).check, readOnly: true},
 		{prefix: []string{"kubeadm", "version"}, args: kubeadm.check, readOnly: true},
 		// Files and folders: content, listings, metadata, tests of
 		// existence and mode (the exit code says). cat reads only absolute

@@ -79,6 +79,8 @@ func TestAllowedNodeCommandReadOnly(t *testing.T) {
 		`[etcdutl, version]`,
 		`[kubeadm, token, list, -o, json]`,
 		`[kubeadm, config, images, list, --kubernetes-version, v1.37.2]`,
+		`[kubeadm, config, validate, --config, /opt/course/ha/kubeadm.yaml]`,
+		`[kubeadm, config, migrate, --old-config, /opt/course/ha/kubeadm.yaml]`,
 		`[kubeadm, version, -o, short]`,
 		`[openssl, verify, -CAfile, /etc/kubernetes/pki/ca.crt, /etc/kubernetes/pki/apiserver.crt]`,
 		// "--" ends the flags: what follows is a key, a unit, a file.
@@ -109,6 +111,7 @@ func TestAllowedNodeCommandReadOnly(t *testing.T) {
 		{`[etcdutl, snapshot, status, /x.db, --data-dir, /var/lib/etcd]`, "etcdutl snapshot status: flag --data-dir is not one"},
 		{`[kubeadm, certs, check-expiration, --log-file, /etc/kubernetes/manifests/x.yaml]`, "kubeadm certs check-expiration: flag --log-file is not one"},
 		{`[kubeadm, certs, check-expiration, --rootfs=/host]`, "flag --rootfs is not one"},
+		{`[kubeadm, config, migrate, --old-config, /opt/course/a.yaml, --new-config, /etc/kubernetes/manifests/x.yaml]`, "kubeadm config migrate: flag --new-config is not one"},
 		{`[systemctl, status, kubelet, --root=/x]`, "systemctl status: flag --root is not one"},
 		{`[/usr/bin/cat, /etc/hosts]`, `"/usr/bin/cat" is not one of the read-only commands nodeCommand runs (a check only looks, and there is no shell); it runs cat, crictl, etcdctl, etcdutl, journalctl, kubeadm, ls, openssl, stat, systemctl, test; name the program, not a path to it`},
 		{`[openssl, x509, -in, /a.crt, -engine, x]`, "flag -engine is not one"},

@@ -36,6 +36,7 @@ var builtinIDs = []string{
 	"ingress-rules",
 	"job-cronjob",
 	"kubeadm-certs",
+	"kubeadm-ha-config",
 	"kubeconfig-context",
 	"kubelet-broken",
 	"kustomize-generators",

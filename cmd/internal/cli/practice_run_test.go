@@ -44,7 +44,7 @@ func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
 		"kubeadm-certs":  "kubelet, node",
 		"kubelet-broken": "kubelet, node", "node-notready": "kubelet, node", "static-pod": "kubelet, node",
 		"metrics-server": "kubelet", "netpol-cross-namespace": "kubelet, network", "netpol-deny-ingress": "kubelet, network",
-		"coredns-broken": "kubelet, network", "pod-connectivity": "kubelet, network",
+		"coredns-broken": "kubelet, network", "pod-connectivity": "kubelet, network", "kubeadm-ha-config": "node",
 	}
 	for _, e := range entries {
 		if want, ok := lacking[e.ID]; ok {
