@@ -329,7 +329,7 @@ func TestListAndShowWithoutLab(t *testing.T) {
 
 	r = h.expect(cli.ExitOK, "list", "--domain", "storage", "-o", "json")
 	entries = nil
-	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 4 || entries[0]["id"] != "default-storageclass" || entries[1]["id"] != "local-storage" || entries[2]["id"] != "pv-reclaim-access" || entries[3]["id"] != "pvc-expand" {
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 5 || entries[0]["id"] != "default-storageclass" || entries[1]["id"] != "local-storage" || entries[2]["id"] != "pv-reclaim-access" || entries[3]["id"] != "pvc-access-modes-storageclass" || entries[4]["id"] != "pvc-expand" {
 		t.Errorf("list --domain storage: %v %v\n%s", entries, err, r.stdout)
 	}
 
