@@ -15,12 +15,12 @@ var expectedLessons = []struct {
 	scenarios []string
 }{
 	{"taints-and-tolerations", "workloads-and-scheduling", []string{"taint-toleration"}},
-	{"quota-limitrange-resources", "workloads-and-scheduling", []string{"quota-vs-limitrange"}},
+	{"quota-limitrange-resources", "workloads-and-scheduling", []string{"quota-vs-limitrange", "deployment-quota-blocked"}},
 	{"rbac", "cluster-architecture", []string{"rbac-deployer", "rbac-cluster-reader", "rbac-aggregate-view", "serviceaccount-no-token", "csr-user-access"}},
 	{"storage-local-volumes", "storage", []string{"local-storage", "default-storageclass"}},
 	{"persistent-volumes", "storage", []string{"pv-reclaim-access"}},
 	{"daemonsets", "workloads-and-scheduling", []string{"daemonset-everywhere"}},
-	{"cordon-and-drain", "cluster-architecture", []string{"drain-worker"}},
+	{"cordon-and-drain", "cluster-architecture", []string{"drain-worker", "pdb-blocks-drain"}},
 	{"kubeconfig", "cluster-architecture", []string{"kubeconfig-context", "csr-user-access"}},
 	{"kubeadm-bootstrap", "cluster-architecture", []string{"kubeadm-certs"}},
 	{"container-runtime", "cluster-architecture", []string{"node-notready", "crictl-inspect"}},
@@ -38,7 +38,7 @@ var expectedLessons = []struct {
 	{"storageclass-reclaim-and-volume-modes", "storage", []string{"pvc-access-modes-storageclass"}},
 	{"configmaps-secrets", "workloads-and-scheduling", []string{"configmap-secret-config", "secret-volume-env"}},
 	{"autoscaling", "workloads-and-scheduling", []string{"hpa-autoscale", "hpa-behavior"}},
-	{"jobs-cronjobs", "workloads-and-scheduling", []string{"job-cronjob"}},
+	{"jobs-cronjobs", "workloads-and-scheduling", []string{"job-cronjob", "job-failing"}},
 	{"crds-operators", "cluster-architecture", []string{"crd-custom-resource", "crd-validation-versions"}},
 	{"ingress", "services-and-networking", []string{"ingress-rules"}},
 	{"pvc-expansion", "storage", []string{"pvc-expand"}},
@@ -52,6 +52,10 @@ var expectedLessons = []struct {
 	{"statefulsets", "workloads-and-scheduling", []string{"statefulset-headless"}},
 	{"kustomize", "cluster-architecture", []string{"kustomize-overlay", "kustomize-generators"}},
 	{"kubeadm-ha", "cluster-architecture", []string{"kubeadm-ha-config"}},
+	{"external-services", "services-and-networking", []string{"service-external-endpoints"}},
+	{"storageclass-binding", "storage", []string{"storageclass-binding-mode"}},
+	{"claim-binding", "storage", []string{"pv-static-binding"}},
+	{"stuck-workloads", "troubleshooting", []string{"deployment-not-rolling-out", "job-failing", "admission-policy-denied"}},
 }
 
 func mustLessons(t *testing.T) []Lesson {

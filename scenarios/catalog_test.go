@@ -18,6 +18,7 @@ import (
 )
 
 var builtinIDs = []string{
+	"admission-policy-denied",
 	"configmap-secret-config",
 	"controlplane-broken",
 	"coredns-broken",
@@ -27,6 +28,8 @@ var builtinIDs = []string{
 	"csr-user-access",
 	"daemonset-everywhere",
 	"default-storageclass",
+	"deployment-not-rolling-out",
+	"deployment-quota-blocked",
 	"deployment-rolling-strategy",
 	"drain-worker",
 	"etcd-backup",
@@ -36,6 +39,7 @@ var builtinIDs = []string{
 	"hpa-behavior",
 	"ingress-rules",
 	"job-cronjob",
+	"job-failing",
 	"kubeadm-certs",
 	"kubeadm-ha-config",
 	"kubeconfig-context",
@@ -48,12 +52,14 @@ var builtinIDs = []string{
 	"netpol-deny-ingress",
 	"node-affinity-spread",
 	"node-notready",
+	"pdb-blocks-drain",
 	"pod-anti-affinity",
 	"pod-connectivity",
 	"pod-pending",
 	"pod-security-restricted",
 	"priority-preemption",
 	"pv-reclaim-access",
+	"pv-static-binding",
 	"pvc-access-modes-storageclass",
 	"pvc-expand",
 	"pvc-pending",
@@ -65,6 +71,7 @@ var builtinIDs = []string{
 	"rollout-rollback",
 	"runtimeclass-handler",
 	"secret-volume-env",
+	"service-external-endpoints",
 	"service-loadbalancer",
 	"service-no-endpoints",
 	"service-nodeport",
@@ -72,6 +79,7 @@ var builtinIDs = []string{
 	"sidecar-init-containers",
 	"statefulset-headless",
 	"static-pod",
+	"storageclass-binding-mode",
 	"taint-toleration",
 }
 
@@ -310,7 +318,7 @@ func TestCatalogLoadUnknownID(t *testing.T) {
 		notWant []string
 	}{
 		{"taint", []string{`no scenario "taint"`, "did you mean taint-toleration?"}, nil},
-		{"drain", []string{"did you mean drain-worker?"}, []string{"taint-toleration"}},
+		{"drain", []string{"did you mean drain-worker, pdb-blocks-drain?"}, []string{"taint-toleration"}},
 		{"local", []string{"did you mean local-storage?"}, nil},
 		{"e", []string{"did you mean", "daemonset-everywhere", "drain-worker"}, nil},
 		{"rbac-deployer-2", []string{"did you mean rbac-deployer?"}, nil},

@@ -71,9 +71,14 @@ func TestBuiltinConflicts(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := scenarios.Conflicts(all)
+	// The lab has one default StorageClass, standard: the scenarios that
+	// move the default elsewhere must both change it, and cannot share a lab.
+	sharedObject := map[[3]string]bool{
+		{"default-storageclass", "storageclass-binding-mode", "StorageClass.storage.k8s.io standard"}: true,
+	}
 	for _, c := range got {
 		for _, s := range c.Shared {
-			if !strings.HasPrefix(s, "node ") {
+			if !strings.HasPrefix(s, "node ") && !sharedObject[[3]string{c.A, c.B, s}] {
 				t.Errorf("%s and %s both own %s: give one of them another", c.A, c.B, s)
 			}
 		}
@@ -98,15 +103,19 @@ func TestBuiltinConflicts(t *testing.T) {
 		{A: "daemonset-everywhere", B: "kubelet-broken", Shared: []string{uses(w2, "daemonset-everywhere")}},
 		{A: "daemonset-everywhere", B: "node-affinity-spread", Shared: []string{uses(cp, "daemonset-everywhere"), uses(w2, "daemonset-everywhere")}},
 		{A: "daemonset-everywhere", B: "node-notready", Shared: []string{uses(w2, "daemonset-everywhere")}},
+		{A: "daemonset-everywhere", B: "pdb-blocks-drain", Shared: []string{uses(w1, "daemonset-everywhere")}},
 		{A: "daemonset-everywhere", B: "pod-pending", Shared: []string{uses(w2, "daemonset-everywhere")}},
 		{A: "daemonset-everywhere", B: "runtimeclass-handler", Shared: []string{uses(w2, "daemonset-everywhere")}},
 		{A: "daemonset-everywhere", B: "static-pod", Shared: []string{uses(w1, "daemonset-everywhere"), uses(w2, "daemonset-everywhere")}},
 		{A: "daemonset-everywhere", B: "taint-toleration", Shared: []string{uses(w1, "daemonset-everywhere")}},
+		{A: "default-storageclass", B: "storageclass-binding-mode", Shared: []string{"StorageClass.storage.k8s.io standard"}},
 		{A: "drain-worker", B: "metrics-server", Shared: []string{uses(w1, "metrics-server")}},
+		{A: "drain-worker", B: "pdb-blocks-drain", Shared: []string{w1}},
 		{A: "drain-worker", B: "pod-anti-affinity", Shared: []string{uses(w1, "pod-anti-affinity")}},
 		{A: "drain-worker", B: "pod-connectivity", Shared: []string{uses(w1, "pod-connectivity")}},
 		{A: "drain-worker", B: "priority-preemption", Shared: []string{uses(w1, "priority-preemption")}},
 		{A: "drain-worker", B: "static-pod", Shared: []string{w1}},
+		{A: "drain-worker", B: "storageclass-binding-mode", Shared: []string{uses(w1, "storageclass-binding-mode")}},
 		{A: "drain-worker", B: "taint-toleration", Shared: []string{w1}},
 		{A: "etcd-restore", B: "metrics-server", Shared: []string{uses(cp, "metrics-server")}},
 		{A: "etcd-restore", B: "node-affinity-spread", Shared: []string{cp}},
@@ -121,6 +130,7 @@ func TestBuiltinConflicts(t *testing.T) {
 		{A: "kubelet-broken", B: "static-pod", Shared: []string{w2}},
 		{A: "metrics-server", B: "node-affinity-spread", Shared: []string{uses(cp, "metrics-server"), uses(w2, "metrics-server")}},
 		{A: "metrics-server", B: "node-notready", Shared: []string{uses(w2, "metrics-server")}},
+		{A: "metrics-server", B: "pdb-blocks-drain", Shared: []string{uses(w1, "metrics-server")}},
 		{A: "metrics-server", B: "pod-pending", Shared: []string{uses(w2, "metrics-server")}},
 		{A: "metrics-server", B: "runtimeclass-handler", Shared: []string{uses(w2, "metrics-server")}},
 		{A: "metrics-server", B: "static-pod", Shared: []string{uses(w1, "metrics-server"), uses(w2, "metrics-server")}},
@@ -136,6 +146,12 @@ func TestBuiltinConflicts(t *testing.T) {
 		{A: "node-notready", B: "pod-pending", Shared: []string{w2}},
 		{A: "node-notready", B: "runtimeclass-handler", Shared: []string{w2}},
 		{A: "node-notready", B: "static-pod", Shared: []string{w2}},
+		{A: "pdb-blocks-drain", B: "pod-anti-affinity", Shared: []string{uses(w1, "pod-anti-affinity")}},
+		{A: "pdb-blocks-drain", B: "pod-connectivity", Shared: []string{uses(w1, "pod-connectivity")}},
+		{A: "pdb-blocks-drain", B: "priority-preemption", Shared: []string{uses(w1, "priority-preemption")}},
+		{A: "pdb-blocks-drain", B: "static-pod", Shared: []string{w1}},
+		{A: "pdb-blocks-drain", B: "storageclass-binding-mode", Shared: []string{uses(w1, "storageclass-binding-mode")}},
+		{A: "pdb-blocks-drain", B: "taint-toleration", Shared: []string{w1}},
 		{A: "pod-anti-affinity", B: "pod-pending", Shared: []string{uses(w2, "pod-anti-affinity")}},
 		{A: "pod-anti-affinity", B: "runtimeclass-handler", Shared: []string{uses(w2, "pod-anti-affinity")}},
 		{A: "pod-anti-affinity", B: "static-pod", Shared: []string{uses(w1, "pod-anti-affinity"), uses(w2, "pod-anti-affinity")}},
@@ -149,7 +165,9 @@ func TestBuiltinConflicts(t *testing.T) {
 		{A: "priority-preemption", B: "static-pod", Shared: []string{uses(w1, "priority-preemption")}},
 		{A: "priority-preemption", B: "taint-toleration", Shared: []string{uses(w1, "priority-preemption")}},
 		{A: "runtimeclass-handler", B: "static-pod", Shared: []string{w2}},
+		{A: "static-pod", B: "storageclass-binding-mode", Shared: []string{uses(w1, "storageclass-binding-mode")}},
 		{A: "static-pod", B: "taint-toleration", Shared: []string{w1}},
+		{A: "storageclass-binding-mode", B: "taint-toleration", Shared: []string{uses(w1, "storageclass-binding-mode")}},
 	}
 	if !slices.EqualFunc(got, want, func(x, y scenarios.Conflict) bool {
 		return x.A == y.A && x.B == y.B && slices.Equal(x.Shared, y.Shared)

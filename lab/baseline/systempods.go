@@ -119,18 +119,27 @@ func restartSystemPods(ctx context.Context, c *lab.Cluster, b *Baseline, opts Ap
 			if err != nil {
 				return false, fmt.Sprintf("%s could not be read: %v", w, err), nil
 			}
-			ready, stale := 0, 0
+			ready, stale, made := 0, 0, 0
+			var waiting []string
 			for _, p := range pods {
 				switch {
 				case old[p.UID]:
 					stale++
 				case p.DeletionTimestamp == nil && podReady(&p):
 					ready++
+					made++
+				case p.DeletionTimestamp == nil:
+					made++
+					waiting = append(waiting, podWaiting(&p))
 				}
 			}
 			if stale > 0 || ready < want {
-				return false, fmt.Sprintf("%s has %d of %d new pods Ready (%d old ones still there); `kubectl -n %s describe %s %s` says why",
-					w, ready, want, stale, w.namespace, strings.ToLower(w.kind), w.name), nil
+				why := "none made yet: its controller (in kube-controller-manager) has not acted"
+				if made > 0 {
+					why = fmt.Sprintf("%d made, not Ready: %s", made, strings.Join(waiting, "; "))
+				}
+				return false, fmt.Sprintf("%s has %d of %d new pods Ready (%s; %d old ones still there); `kubectl -n %s describe %s %s` says more",
+					w, ready, want, why, stale, w.namespace, strings.ToLower(w.kind), w.name), nil
 			}
 		}
 		return true, "", nil
@@ -139,4 +148,22 @@ func restartSystemPods(ctx context.Context, c *lab.Cluster, b *Baseline, opts Ap
 		return fmt.Errorf("the lab's system pods restarted once etcd was back on its own data are not back: %w", err)
 	}
 	return nil
+}
+
+// podWaiting says where a pod that is not Ready stands: its node, phase,
+// and the reason its first waiting container gives (ContainerCreating,
+// ImagePullBackOff, CrashLoopBackOff).
+func podWaiting(p *corev1.Pod) string {
+	node := p.Spec.NodeName
+	if node == "" {
+		node = "no node yet"
+	}
+	state := string(p.Status.Phase)
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.State.Waiting != nil && cs.State.Waiting.Reason != "" {
+			state += "/" + cs.State.Waiting.Reason
+			break
+		}
+	}
+	return p.Name + " on " + node + ": " + state
 }

@@ -98,8 +98,28 @@ func TestRestartSystemPodsNotBack(t *testing.T) {
 	t.Parallel()
 	c, b := systemLab(t)
 	err := restartSystemPods(context.Background(), c, b, ApplyOptions{Interval: time.Millisecond, ControlPlaneTimeout: 50 * time.Millisecond}.withDefaults())
-	if err == nil || !strings.Contains(err.Error(), "DaemonSet kube-system/kube-proxy has 0 of 2 new pods Ready") ||
-		!strings.Contains(err.Error(), "`kubectl -n kube-system describe daemonset kube-proxy` says why") {
+	if err == nil || !strings.Contains(err.Error(), "DaemonSet kube-system/kube-proxy has 0 of 2 new pods Ready (none made yet") ||
+		!strings.Contains(err.Error(), "`kubectl -n kube-system describe daemonset kube-proxy` says more") {
+		t.Errorf("got %v", err)
+	}
+
+	// A new pod made but not Ready: where it stands.
+	c, b = systemLab(t)
+	stuck := readyPod("kube-proxy-new", "kube-proxy")
+	stuck.Spec.NodeName = "w-1"
+	stuck.Status = corev1.PodStatus{Phase: corev1.PodPending, ContainerStatuses: []corev1.ContainerStatus{
+		{Name: "kube-proxy", State: corev1.ContainerState{Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}}}}
+	kube, _ := fakelab.Fakes(c)
+	kube.PrependReactor("delete", "pods", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.(k8stesting.DeleteAction).GetName() == "kube-proxy-a" {
+			if err := kube.Tracker().Create(corev1.SchemeGroupVersion.WithResource("pods"), stuck, "kube-system"); err != nil {
+				t.Error(err)
+			}
+		}
+		return false, nil, nil
+	})
+	err = restartSystemPods(context.Background(), c, b, ApplyOptions{Interval: time.Millisecond, ControlPlaneTimeout: 50 * time.Millisecond}.withDefaults())
+	if err == nil || !strings.Contains(err.Error(), "has 0 of 2 new pods Ready (1 made, not Ready: kube-proxy-new on w-1: Pending/ContainerCreating; 0 old ones still there)") {
 		t.Errorf("got %v", err)
 	}
 }

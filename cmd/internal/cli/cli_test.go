@@ -39,8 +39,9 @@ func embeddedScenarioIDs() []string {
 
 // The built-in scenarios the sim cannot run: they act inside nodes, need
 // kubelets (real pods) or NetworkPolicy enforcement (kind).
-var nodeScenarioIDs = []string{"controlplane-broken", "crictl-inspect", "etcd-backup", "etcd-restore", "kubeadm-certs", "kubelet-broken", "metrics-server",
-	"netpol-cross-namespace", "netpol-deny-ingress", "node-notready", "static-pod"}
+var nodeScenarioIDs = []string{"controlplane-broken", "coredns-broken", "crictl-inspect", "etcd-backup", "etcd-restore", "kubeadm-certs",
+	"kubeadm-ha-config", "kubelet-broken", "metrics-server", "netpol-cross-namespace", "netpol-deny-ingress", "node-notready", "pod-connectivity",
+	"static-pod"}
 
 func TestVersion(t *testing.T) {
 	h := newHarness(t)
@@ -329,7 +330,7 @@ func TestListAndShowWithoutLab(t *testing.T) {
 
 	r = h.expect(cli.ExitOK, "list", "--domain", "storage", "-o", "json")
 	entries = nil
-	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 5 || entries[0]["id"] != "default-storageclass" || entries[1]["id"] != "local-storage" || entries[2]["id"] != "pv-reclaim-access" || entries[3]["id"] != "pvc-access-modes-storageclass" || entries[4]["id"] != "pvc-expand" {
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 7 || entries[0]["id"] != "default-storageclass" || entries[1]["id"] != "local-storage" || entries[2]["id"] != "pv-reclaim-access" || entries[3]["id"] != "pv-static-binding" || entries[4]["id"] != "pvc-access-modes-storageclass" || entries[5]["id"] != "pvc-expand" || entries[6]["id"] != "storageclass-binding-mode" {
 		t.Errorf("list --domain storage: %v %v\n%s", entries, err, r.stdout)
 	}
 

@@ -164,9 +164,9 @@ func TestRunNext(t *testing.T) {
 	if err := runNext(ctx, &nextOptions{app: r.app, labInfo: noLabHere, Output: "text"}); err != nil {
 		t.Fatal(err)
 	}
-	want := "controlplane-broken: " + mustTitle(t, r, "controlplane-broken") + " (troubleshooting)\n" +
-		"You have not practised troubleshooting yet, and it is 30% of the exam; start with controlplane-broken.\n\n" +
-		"  ckalab start controlplane-broken\n"
+	want := "admission-policy-denied: " + mustTitle(t, r, "admission-policy-denied") + " (troubleshooting)\n" +
+		"You have not practised troubleshooting yet, and it is 30% of the exam; start with admission-policy-denied.\n\n" +
+		"  ckalab start admission-policy-denied\n"
 	if r.out.String() != want {
 		t.Errorf("next without a lab:\n%s\nwant\n%s", r.out, want)
 	}
@@ -175,13 +175,14 @@ func TestRunNext(t *testing.T) {
 	}
 
 	// A lab with the API only: the first troubleshooting scenario that
-	// runs there (pod-pending, pvc-pending and service-no-endpoints do).
+	// runs there (admission-policy-denied, pod-pending and
+	// service-no-endpoints do, controlplane-broken does not).
 	r.out.Reset()
 	r.errOut.Reset()
 	if err := runNext(ctx, &nextOptions{app: r.app, labInfo: fakeLab, Output: "text"}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(r.out.String(), "pod-pending: ") || !strings.HasSuffix(r.out.String(), "start with pod-pending.\n\n  ckalab start pod-pending\n") {
+	if !strings.HasPrefix(r.out.String(), "admission-policy-denied: ") || !strings.HasSuffix(r.out.String(), "start with admission-policy-denied.\n\n  ckalab start admission-policy-denied\n") {
 		t.Errorf("next on a lab with the API only:\n%s", r.out)
 	}
 	if r.errOut.Len() != 0 {

@@ -20,8 +20,10 @@ func TestRunListMarksWhatTheLabCannotRun(t *testing.T) {
 		"default-storageclass            storage   easy         6m     8        ✗ needs api   A new default StorageClass that keeps its volumes\n" +
 		"local-storage                   storage   medium       10m    10       ✗ needs api   A local PersistentVolume behind a no-provisioner StorageClass\n" +
 		"pv-reclaim-access               storage   medium       8m     9        ✗ needs api   A retained volume for a claim, and an old volume kept when its claim goes\n" +
+		"pv-static-binding               storage   medium       8m     8        ✗ needs api   Bind a claim to one chosen PersistentVolume\n" +
 		"pvc-access-modes-storageclass   storage   medium       9m     9        ✗ needs api   Change an immutable StorageClass's reclaim policy, and claim a single-pod block or file volume\n" +
-		"pvc-expand                      storage   easy         6m     8        ✗ needs api   Grow a bound PersistentVolumeClaim in place\n"
+		"pvc-expand                      storage   easy         6m     8        ✗ needs api   Grow a bound PersistentVolumeClaim in place\n" +
+		"storageclass-binding-mode       storage   medium       9m     10       ✗ needs api   A default StorageClass that binds where the pod runs\n"
 	if r.out.String() != want {
 		t.Errorf("list --domain storage on a lab without api:\n%s\nwant\n%s", r.out, want)
 	}
