@@ -45,11 +45,12 @@ func runShow(ctx context.Context, opts *showOptions) error {
 	if info := opts.labInfo(ctx); info != nil {
 		td.Nodes = info.Names()
 		// The task as it was set up on this lab, with the values drawn
-		// for the attempt; a scenario never started there shows its
-		// first values, as without a lab.
+		// for the attempt (session.attempt, as hint and grade load it); a
+		// scenario never started there shows its first values.
 		if s, err := opts.session(ctx); err == nil {
-			if att, err := s.store.Get(s.cluster.Context, opts.Scenario); err == nil && att != nil {
-				td = s.runner.TemplateData(opts.Scenario, att.Vars)
+			if sc, _, err := s.attempt(&opts.Scenario); err == nil {
+				opts.app.printTask(sc)
+				return nil
 			}
 		}
 	}
